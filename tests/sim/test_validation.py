@@ -1,0 +1,81 @@
+"""Validation reports every problem at once, each naming the object with a suggested fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from roboskill.sim.builder import build_scene
+from roboskill.sim.spec import SceneSpec
+from roboskill.sim.validation import SceneValidationError, reachable, static_checks, validate_scene
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenes"
+
+
+def _codes(report) -> set[tuple[str, str]]:
+    return {(q.object, q.code) for q in report.problems}
+
+
+def test_invalid_example_lists_all_problems() -> None:
+    report = validate_scene(SceneSpec.from_file(EXAMPLES / "invalid" / "broken_scene.yaml"))
+    codes = _codes(report)
+    expected = {("pot", "unknown_asset"), ("far_cube", "out_of_reach"), ("marble", "impossible_relation"),
+                ("cube", "interpenetration"), ("edge_cube", "fell_off_table"), ("lonely", "unknown_target"),
+                ("cabinet", "unknown_joint")}
+    assert expected <= codes, codes
+    for q in report.problems:
+        assert q.message and q.fix
+    text = report.format()
+    for obj, _ in expected:
+        assert obj in text
+
+
+def test_build_raises_with_every_problem() -> None:
+    with pytest.raises(SceneValidationError) as info:
+        build_scene(SceneSpec.from_file(EXAMPLES / "invalid" / "broken_scene.yaml"))
+    assert len(info.value.report.problems) >= 4
+    assert "cooking_pot" in str(info.value) and "sofa" in str(info.value)
+
+
+def test_static_problems() -> None:
+    spec = SceneSpec.from_dict({"name": "s", "objects": [
+        {"kind": "primitive", "name": "a", "shape": "box", "size": [0.02] * 3, "placement": {"on": "b"}},
+        {"kind": "primitive", "name": "b", "shape": "box", "size": [0.02] * 3, "placement": {"on": "a"}},
+        {"kind": "primitive", "name": "dup", "shape": "box", "size": [0.02] * 3, "placement": {"on": "table"}},
+        {"kind": "primitive", "name": "dup", "shape": "box", "size": [0.02] * 3, "placement": {"on": "table"}},
+        {"kind": "primitive", "name": "m", "shape": "sphere", "size": [0.02], "placement": {"on": "table"}},
+        {"kind": "primitive", "name": "s", "shape": "box", "size": [0.02] * 3, "placement": {"on": "m"}},
+        {"kind": "articulated", "name": "k", "articulation": "knob", "params": {"wheels": 3}, "placement": {"on": "table"}},
+        {"kind": "articulated", "name": "btn", "articulation": "button", "placement": {"on": "table", "offset": [0.1, 0.2]}},
+        {"kind": "primitive", "name": "x", "shape": "box", "size": [0.01] * 3, "placement": {"inside": "btn"}},
+        {"kind": "primitive", "name": "y", "shape": "box", "size": [0.01] * 3, "placement": {"on": "btn.button"}},
+        {"kind": "primitive", "name": "z", "shape": "box", "size": [0.01] * 3, "placement": {"left_of": "table"}},
+        {"kind": "primitive", "name": "low", "shape": "box", "size": [0.01] * 3, "placement": {"position": [0, 0, -0.2]}},
+    ]})
+    codes = _codes(static_checks(spec))
+    assert {("dup", "duplicate_name"), ("a", "placement_cycle"), ("s", "impossible_relation"), ("k", "bad_params"),
+            ("x", "impossible_relation"), ("y", "impossible_relation"), ("z", "impossible_relation"),
+            ("low", "below_table")} <= codes, codes
+
+
+def test_valid_examples_are_valid() -> None:
+    for f in sorted(EXAMPLES.glob("*.yaml")):
+        report = validate_scene(SceneSpec.from_file(f))
+        assert report.ok, report.format()
+
+
+def test_stack_that_cannot_stand_is_unstable() -> None:
+    spec = SceneSpec.from_dict({"name": "s", "objects": [
+        {"kind": "primitive", "name": "ball", "shape": "cylinder", "size": [0.01, 0.1], "placement": {"on": "table"}},
+        {"kind": "primitive", "name": "plank", "shape": "box", "size": [0.12, 0.01, 0.01], "placement": {"on": "ball", "offset": [0.1, 0.0]}},
+    ]})
+    codes = _codes(validate_scene(spec))
+    assert ("plank", "unstable") in codes
+
+
+def test_reach_model() -> None:
+    assert reachable((0.0, 0.0, 0.03))
+    assert reachable((-0.2, 0.3, 0.03))
+    assert not reachable((0.45, 0.0, 0.03))
+    assert not reachable((-0.55, 0.0, 0.03))   # on top of the robot base
