@@ -1,0 +1,9 @@
+# ATTACK: [0] * 10**10
+# EXPECT: stopped
+# MESSAGE: too large
+def compute_reward(state):
+    x = [0] * 10**10  # <- reported here
+    return 0.0, {}
+
+def is_success(state):
+    return False
