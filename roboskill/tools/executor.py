@@ -1,0 +1,309 @@
+"""Run many training jobs (e.g. the K reward candidates of one iteration) locally or on Ray.
+
+One interface: `Executor(kind).map(jobs) -> [EvalReport | JobFailure]`, results in job order.
+Every job runs in its own worker process (spawn context: no state inherited from the agent process)
+with rlimits on CPU time, memory and core dumps, so a job that raises, calls `os._exit`, segfaults or
+runs out of memory becomes a `JobFailure` with the reason, and the other jobs go on.
+
+- `local` (default): at most `workers` (default: the CPU count) worker processes at a time.
+- `ray`: each job is a Ray task (`num_cpus=1`) that starts the same worker process, so results are
+  identical; `ray.init(address=...)` for an existing cluster, else a local Ray with `num_cpus` = the
+  cores, no dashboard, no network beyond localhost.
+
+Progress: `progress=True` shows a rich progress bar; `callback(event)` receives
+{"event": "start"|"done"|"failed", "index", "done", "total", ...} for live views.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+import traceback
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, Field
+
+from roboskill.sim.spec import SceneSpec
+from roboskill.tools.plan import EvalReport, SkillPlan
+
+WALL_FACTOR = 3.0      # a job gets budget_s * WALL_FACTOR + WALL_SLACK_S of wall time before it is killed
+WALL_SLACK_S = 120.0
+
+
+class TrainJob(BaseModel):
+    spec: SceneSpec
+    plan: SkillPlan
+    out_dir: str
+    budget_s: float = 60.0
+    seed: int = 0
+    n_eval_episodes: int = 10
+    options: dict[str, Any] = Field(default_factory=dict)
+    """Forwarded to `train_plan_inprocess` (video, rl_algo, trajopt, eval_budget_s)."""
+
+
+class JobFailure(BaseModel):
+    index: int
+    error: str
+    kind: Literal["exception", "crash", "timeout", "memory"] = "exception"
+    out_dir: str | None = None
+
+
+# ------------------------------------------------------------------------------------- worker
+def _run_job(job_json: str) -> dict[str, Any]:
+    """Inside the worker: train and return the report dump."""
+    import torch
+
+    torch.set_num_threads(1)
+    from roboskill.tools.train import train_plan_inprocess
+
+    job = TrainJob.model_validate_json(job_json)
+    options = dict(job.options)
+    report = train_plan_inprocess(job.spec, job.plan, job.out_dir, budget_s=job.budget_s, seed=job.seed,
+                                  n_eval_episodes=job.n_eval_episodes, **options)
+    return report.model_dump(mode="json")
+
+
+def _worker(conn: Any, fn: Callable[..., Any], arg: Any, cpu_s: float, memory_mb: int) -> None:
+    try:
+        from roboskill.tools.sandbox.process import apply_limits
+
+        # files stay writable (the job writes its artefacts) and SB3 may start env processes;
+        # reward code cannot reach either: the sandbox loader's AST check and builtins forbid it
+        apply_limits(cpu_s=cpu_s, memory_mb=memory_mb, no_files=False, no_procs=False)
+        conn.send(("ok", fn(arg)))
+    except MemoryError:
+        conn.send(("error", f"job ran out of memory (limit {memory_mb} MB)", "memory"))
+    except BaseException as exc:  # noqa: BLE001
+        tb = traceback.format_exc(limit=4)
+        try:
+            conn.send(("error", f"{type(exc).__name__}: {exc}\n{tb}"[-1500:], "exception"))
+        except Exception:  # noqa: BLE001
+            pass
+    finally:
+        conn.close()
+
+
+def _exit_reason(code: int | None) -> tuple[str, str]:
+    if code is None:
+        return "worker did not finish", "crash"
+    if code < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        kind = "memory" if name in ("SIGKILL",) else "crash"
+        if name == "SIGXCPU":
+            return "job exceeded its CPU-time limit (SIGXCPU)", "timeout"
+        return f"worker killed by {name} (crash, or out of memory)", kind
+    return f"worker exited with code {code} without a result (os._exit or a crash in native code)", "crash"
+
+
+def run_job_process(fn: Callable[[Any], Any], arg: Any, *, timeout_s: float, memory_mb: int = 4096) -> Any:
+    """Run `fn(arg)` in one limited spawn worker; returns its result or raises RuntimeError(reason)."""
+    out = _run_processes([(fn, arg, timeout_s)], workers=1, memory_mb=memory_mb)[0]
+    if isinstance(out, tuple) and out and out[0] == "__failure__":
+        raise RuntimeError(out[1])
+    return out
+
+
+def _run_processes(tasks: list[tuple[Callable[[Any], Any], Any, float]], workers: int, memory_mb: int,
+                   on_event: Callable[[dict[str, Any]], None] | None = None) -> list[Any]:
+    """Run tasks in spawn processes, `workers` at a time; failures come back as ("__failure__", msg, kind)."""
+    ctx = mp.get_context("spawn")
+    results: list[Any] = [None] * len(tasks)
+    pending = list(range(len(tasks)))
+    running: dict[int, tuple[Any, Any, float]] = {}  # index -> (proc, conn, deadline)
+    done = 0
+    emit = on_event or (lambda e: None)
+    while pending or running:
+        while pending and len(running) < max(1, workers):
+            i = pending.pop(0)
+            fn, arg, timeout_s = tasks[i]
+            parent, child = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_worker, args=(child, fn, arg, timeout_s, memory_mb), daemon=True)
+            proc.start()
+            child.close()
+            running[i] = (proc, parent, time.monotonic() + timeout_s)
+            emit({"event": "start", "index": i, "done": done, "total": len(tasks)})
+        handles = {}
+        for i, (proc, conn, _) in running.items():
+            handles[conn] = i
+            handles[proc.sentinel] = i
+        ready = wait(list(handles), timeout=1.0)
+        finished: set[int] = set()
+        for h in ready:
+            i = handles[h]
+            if i in finished:
+                continue
+            proc, conn, _ = running[i]
+            msg = None
+            if conn.poll():
+                try:
+                    msg = conn.recv()
+                except (EOFError, OSError):
+                    msg = None
+            elif proc.is_alive():
+                continue  # sentinel not ready yet; the pipe fired spuriously
+            if msg is None:
+                proc.join(5)
+                reason, kind = _exit_reason(proc.exitcode)
+                results[i] = ("__failure__", reason, kind)
+            elif msg[0] == "ok":
+                results[i] = msg[1]
+            else:
+                results[i] = ("__failure__", msg[1], msg[2])
+            finished.add(i)
+        now = time.monotonic()
+        for i, (proc, conn, deadline) in running.items():
+            if i not in finished and now > deadline:
+                proc.kill()
+                results[i] = ("__failure__", f"job exceeded its wall-clock limit ({tasks[i][2]:.0f} s) and was killed",
+                              "timeout")
+                finished.add(i)
+        for i in finished:
+            proc, conn, _ = running.pop(i)
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(2)
+            conn.close()
+            done += 1
+            failed = isinstance(results[i], tuple) and results[i] and results[i][0] == "__failure__"
+            emit({"event": "failed" if failed else "done", "index": i, "done": done, "total": len(tasks),
+                  **({"error": results[i][1]} if failed else {})})
+    return results
+
+
+def _ray_task(fn: Callable[[Any], Any], arg: Any, timeout_s: float, memory_mb: int) -> Any:
+    """Inside a Ray worker: the same limited subprocess as the local executor (identical results)."""
+    return _run_processes([(fn, arg, timeout_s)], workers=1, memory_mb=memory_mb)[0]
+
+
+# ------------------------------------------------------------------------------------ executor
+class Executor:
+    """`map(jobs)` over local worker processes or Ray tasks; see the module docstring."""
+
+    def __init__(self, kind: Literal["local", "ray"] = "local", workers: int | None = None,
+                 ray_address: str | None = None, *, job_memory_mb: int = 4096, progress: bool = False,
+                 callback: Callable[[dict[str, Any]], None] | None = None, settings: Any = None) -> None:
+        if settings is not None:  # roboskill.config.ExecutorSettings
+            kind = settings.kind
+            workers = settings.workers
+            ray_address = settings.ray_address
+            job_memory_mb = settings.job_memory_mb
+        if kind not in ("local", "ray"):
+            raise ValueError(f"executor kind must be 'local' or 'ray', got {kind!r}")
+        self.kind = kind
+        self.workers = workers or os.cpu_count() or 1
+        self.ray_address = ray_address
+        self.job_memory_mb = job_memory_mb
+        self.progress = progress
+        self.callback = callback
+        self._ray_started = False
+
+    # the generic entry point: any picklable fn over args (tests use it for crashing jobs)
+    def map_fn(self, fn: Callable[[Any], Any], args: list[Any], timeout_s: float = 600.0) -> list[Any]:
+        """Run `fn(arg)` for each arg; failures are JobFailure (fn must be importable: spawn/Ray pickle it)."""
+        tasks = [(fn, a, timeout_s) for a in args]
+        with self._progress_ctx(len(tasks)) as on_event:
+            raw = self._run_ray(tasks, on_event) if self.kind == "ray" else _run_processes(
+                tasks, self.workers, self.job_memory_mb, on_event)
+        return [JobFailure(index=i, error=r[1], kind=r[2]) if isinstance(r, tuple) and r and r[0] == "__failure__"
+                else r for i, r in enumerate(raw)]
+
+    def map(self, jobs: list[TrainJob]) -> list[EvalReport | JobFailure]:
+        """Train every job; one EvalReport or JobFailure per job, in order."""
+        args = [j.model_dump_json() for j in jobs]
+        timeout = max((j.budget_s for j in jobs), default=60.0) * WALL_FACTOR + WALL_SLACK_S
+        out: list[EvalReport | JobFailure] = []
+        for i, r in enumerate(self.map_fn(_run_job, args, timeout)):
+            if isinstance(r, JobFailure):
+                r.out_dir = jobs[i].out_dir
+                _write_failure(r)
+                out.append(r)
+            else:
+                out.append(EvalReport.model_validate(r))
+        return out
+
+    def close(self) -> None:
+        if self._ray_started:
+            import ray
+
+            ray.shutdown()
+            self._ray_started = False
+
+    # ------------------------------------------------------------------------------- internals
+    def _progress_ctx(self, total: int) -> Any:
+        from contextlib import contextmanager
+
+        @contextmanager
+        def ctx():
+            cb = self.callback
+            if not self.progress:
+                yield cb
+                return
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            with Progress(TextColumn("training jobs"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                          TimeElapsedColumn()) as prog:
+                task = prog.add_task("jobs", total=total)
+
+                def on_event(e: dict[str, Any]) -> None:
+                    if e["event"] in ("done", "failed"):
+                        prog.update(task, completed=e["done"])
+                    if cb:
+                        cb(e)
+
+                yield on_event
+
+        return ctx()
+
+    def _run_ray(self, tasks: list[tuple[Callable[[Any], Any], Any, float]], on_event: Any) -> list[Any]:
+        import ray
+
+        if not ray.is_initialized():
+            if self.ray_address:
+                ray.init(address=self.ray_address, ignore_reinit_error=True, log_to_driver=False)
+            else:
+                ray.init(num_cpus=self.workers, include_dashboard=False, ignore_reinit_error=True,
+                         log_to_driver=False, configure_logging=False)
+            self._ray_started = True
+        remote = ray.remote(num_cpus=1, max_retries=0)(_ray_task)
+        refs = [remote.remote(fn, arg, t, self.job_memory_mb) for fn, arg, t in tasks]
+        index = {r: i for i, r in enumerate(refs)}
+        results: list[Any] = [None] * len(refs)
+        left, done = list(refs), 0
+        while left:
+            ready, left = ray.wait(left, num_returns=1)
+            i = index[ready[0]]
+            try:
+                results[i] = ray.get(ready[0])
+            except Exception as exc:  # noqa: BLE001 - a crashed Ray worker
+                results[i] = ("__failure__", f"ray task failed: {type(exc).__name__}: {exc}"[:800], "crash")
+            done += 1
+            if on_event:
+                failed = isinstance(results[i], tuple) and results[i][0] == "__failure__"
+                on_event({"event": "failed" if failed else "done", "index": i, "done": done, "total": len(refs)})
+        return results
+
+
+def _write_failure(f: JobFailure) -> None:
+    """A failed job still leaves metrics.json (an EvalReport with `error`) so runs stay browsable."""
+    if not f.out_dir:
+        return
+    try:
+        from roboskill.tools.evaluate import write_report
+
+        Path(f.out_dir).mkdir(parents=True, exist_ok=True)
+        write_report(EvalReport(success_rate=0.0, error=f.error, reflection_text=f"training job failed ({f.kind}): {f.error}"),
+                     f.out_dir)
+    except OSError:
+        pass
+
+
+__all__ = ["Executor", "JobFailure", "TrainJob", "run_job_process"]
