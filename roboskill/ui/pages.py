@@ -1,0 +1,320 @@
+"""Server-rendered HTML pages of the dashboard (plain f-strings; every dynamic value goes through `e()`).
+
+No template engine and no CDN: the dashboard must work offline with only the core dependencies, and
+escaping at one choke point (`e`) keeps run content (LLM output!) from injecting markup.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from html import escape
+from typing import Any
+from urllib.parse import quote
+
+from roboskill.tracing.reader import SpanNode
+from roboskill.tracing.runs import RunInfo
+from roboskill.ui.data import Candidate, TaskInfo, reflection_rows
+
+TRUNCATE = 4000
+
+
+def e(value: Any) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def u(value: str) -> str:
+    return quote(value, safe="")
+
+
+def fmt_num(value: Any, digits: int = 3) -> str:
+    if isinstance(value, bool) or value is None:
+        return e(value if value is not None else "–")
+    if isinstance(value, (int, float)):
+        return f"{value:.{digits}g}" if isinstance(value, float) else str(value)
+    return e(value)
+
+
+def pct(value: Any) -> str:
+    return f"{value * 100:.0f}%" if isinstance(value, (int, float)) else "–"
+
+
+def badge(text: Any) -> str:
+    return f'<span class="badge {e(text)}">{e(text)}</span>'
+
+
+def layout(title: str, body: str, crumbs: list[tuple[str, str | None]] | None = None) -> str:
+    trail = ""
+    if crumbs:
+        trail = '<div class="crumbs">' + " / ".join(
+            f'<a href="{e(href)}">{e(label)}</a>' if href else e(label) for label, href in crumbs) + "</div>"
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(title)} · roboskill</title><link rel="stylesheet" href="/static/style.css"></head>
+<body><header class="top"><a class="brand" href="/">roboskill</a><a href="/" id="nav-runs">Runs</a>
+<a href="/skills" id="nav-skills">Skills</a><a href="/chat" id="nav-chat">Chat</a></header>
+<main>{trail}<h1>{e(title)}</h1>{body}</main><script src="/static/app.js"></script></body></html>"""
+
+
+def _pre(text: Any, limit: int = TRUNCATE) -> str:
+    s = text if isinstance(text, str) else json.dumps(text, indent=2, ensure_ascii=False, default=str)
+    if len(s) <= limit:
+        return f"<pre>{e(s)}</pre>"
+    return (f"<pre>{e(s[:limit])}</pre><details><summary>show all ({len(s)} chars)</summary>"
+            f"<pre>{e(s)}</pre></details>")
+
+
+# --------------------------------------------------------------------------- runs
+def runs_page(runs: list[RunInfo], runs_root: str) -> str:
+    if not runs:
+        body = f'<div class="card">No runs under <code>{e(runs_root)}</code> yet. Start one with <code>roboskill run</code>.</div>'
+        return layout("Runs", body)
+    rows = "".join(
+        f'<tr><td><a class="run-link" href="/runs/{u(r.run_id)}">{e(r.run_id)}</a></td><td>{badge(r.status)}</td>'
+        f'<td>{e(r.mode or "")}</td><td>{e((r.started_at or "")[:19])}</td><td class="num">{len(r.skills)}</td>'
+        f'<td class="num">{len(r.failed)}</td><td class="num">{e(r.tokens.get("total", 0))}</td>'
+        f'<td class="num">{r.cost_usd:.4f}</td></tr>' for r in runs)
+    body = (f'<p class="muted">{len(runs)} run(s) in <code>{e(runs_root)}</code></p><table class="data" id="runs">'
+            "<tr><th>run</th><th>status</th><th>mode</th><th>started</th><th>skills</th><th>failed</th>"
+            f"<th>tokens</th><th>cost $</th></tr>{rows}</table>")
+    return layout("Runs", body)
+
+
+def _timeline(root: SpanNode | None, run_id: str) -> str:
+    if root is None or not root.children:
+        return '<p class="muted">No trace spans recorded.</p>'
+    leaves = [n for n in root.walk() if not n.virtual]
+    t0 = min(n.start_ts for n in leaves)
+    t1 = max((n.end_ts or n.start_ts) for n in leaves)
+    total = max(t1 - t0, 1e-6)
+    rows = [f'<p class="muted">{total:.1f} s from first to last span; click a bar for its trace.</p>']
+    for task in root.children:
+        rows.append(f'<div class="task">{e(task.name)} <a href="/runs/{u(run_id)}/trace?task={u(task.name)}">trace</a></div>')
+        for it in task.children:
+            for node in it.children:
+                left = (node.start_ts - t0) / total * 100
+                width = max(((node.end_ts or node.start_ts) - node.start_ts) / total * 100, 0.3)
+                cls = "error" if node.status == "error" else node.kind
+                dur = f"{node.duration_s:.2f}s" if node.duration_s is not None else "running"
+                rows.append(
+                    f'<div class="row"><div class="label" title="{e(it.name)}">{e(it.name)} · {e(node.kind)} {e(node.name)}</div>'
+                    f'<div class="track"><a class="bar {e(cls)}" style="left:{left:.2f}%;width:{width:.2f}%" '
+                    f'title="{e(node.name)} {e(dur)}" href="/runs/{u(run_id)}/trace?span={u(node.span_id)}"></a></div></div>')
+    return '<div class="timeline card">' + "".join(rows) + "</div>"
+
+
+def chat_panel(available: bool, run_id: str | None) -> str:
+    if not available:
+        return ('<div class="card chat" id="chat"><h2>Chat</h2><div class="notice" id="chat-unavailable">Chat not available: '
+                "this dashboard was started without a chat backend (the agents' chat session). Use "
+                "<code>roboskill chat</code> in a terminal.</div></div>")
+    rid = f' data-run-id="{e(run_id)}"' if run_id else ""
+    where = (f"Messages go to chat run <code>{e(run_id)}</code>. " if run_id
+             else "Your first message starts a new chat run. ")
+    return (f'<div class="card chat" id="chat"><h2>Chat</h2><p class="muted">{where}Steer the curriculum ("focus on drawers"), '
+            f"then <code>approve</code>, <code>edit &lt;text&gt;</code> or <code>reject &lt;reason&gt;</code> proposals; "
+            f"<code>/status</code>, <code>/skills</code>, <code>/directives</code>.</p><div id=\"chat-log\"></div>"
+            f'<form id="chat-form"{rid}><input type="text" id="chat-text" placeholder="message" autocomplete="off">'
+            f'<button type="submit">Send</button></form></div>')
+
+
+def run_page(run: RunInfo, tasks: list[str], tree: SpanNode | None, chat_available: bool) -> str:
+    totals = tree.totals() if tree is not None else {}
+    cur = run.current or {}
+    summary = (f'<div class="card" id="run-summary">{badge(run.status)} mode <b>{e(run.mode or "?")}</b> · started '
+               f'{e(run.started_at or "?")} · updated {e(run.updated_at or "?")}<br>current: {e(cur.get("task") or "–")} / '
+               f'{e(cur.get("node") or "–")} · tokens {e(run.tokens.get("total", totals.get("total_tokens", 0)))} · '
+               f'cost ${run.cost_usd:.4f} · LLM calls {e(totals.get("llm_calls", 0))} · '
+               f'<a href="/runs/{u(run.run_id)}/trace">full trace</a></div>')
+    if run.run_json_error:
+        summary += f'<div class="notice">run.json could not be read: {e(run.run_json_error)}</div>'
+    skills = {s.get("task_id"): s for s in run.skills}
+    failed = {f.get("name"): f for f in run.failed}
+    rows = ""
+    for t in tasks:
+        s = skills.get(t)
+        status = f"learned {e(s.get('name'))} ({pct(s.get('success_rate'))})" if s else ""
+        rows += f'<tr><td><a class="task-link" href="/runs/{u(run.run_id)}/tasks/{u(t)}">{e(t)}</a></td><td>{status}</td></tr>'
+    tasks_html = (f'<table class="data" id="tasks"><tr><th>task</th><th>result</th></tr>{rows}</table>' if tasks
+                  else '<p class="muted">No task directories yet.</p>')
+    if failed:
+        tasks_html += "<h3>Failed tasks</h3><ul>" + "".join(
+            f"<li>{e(n)}: {e(f.get('reason'))}</li>" for n, f in failed.items()) + "</ul>"
+    body = (summary + "<h2>Tasks</h2>" + tasks_html + "<h2>Timeline</h2>" + _timeline(tree, run.run_id)
+            + chat_panel(chat_available, run.run_id if run.mode == "chat" else None))
+    return layout(f"Run {run.run_id}", body, [("runs", "/"), (run.run_id, None)])
+
+
+# --------------------------------------------------------------------------- tasks
+def _metrics_summary(c: Candidate) -> str:
+    m = c.metrics or {}
+    if not m:
+        return '<span class="muted">no metrics</span>'
+    err = f' <span class="badge error">{e(m.get("error"))}</span>' if m.get("error") else ""
+    return (f'success <b>{pct(m.get("success_rate"))}</b> · return {fmt_num(m.get("mean_return"))} · '
+            f'episodes {fmt_num(m.get("n_episodes"))} · train {fmt_num(m.get("train_time_s"))} s{err}')
+
+
+def diff_table(a: Candidate, b: Candidate) -> str:
+    """Side-by-side reward code of two versions, one difflib table per subtask."""
+    out = []
+    for sub in sorted(set(a.rewards) | set(b.rewards)):
+        old = (a.rewards.get(sub) or "").splitlines()
+        new = (b.rewards.get(sub) or "").splitlines()
+        table = difflib.HtmlDiff(tabsize=4, wrapcolumn=80).make_table(
+            old, new, fromdesc=e(f"{a.label}: reward_{sub}.py"), todesc=e(f"{b.label}: reward_{sub}.py"),
+            context=False)
+        out.append(f'<h3>{e(sub)}</h3><div class="reward-diff">{table}</div>')
+    return "".join(out) or '<p class="muted">No reward code.</p>'
+
+
+def task_page(run_id: str, task: TaskInfo, a: Candidate | None, b: Candidate | None) -> str:
+    best = task.best()
+    rows = ""
+    for c in task.candidates:
+        star = " ★" if best is not None and c.rel == best.rel else ""
+        rows += (f'<tr><td><a class="iter-link" href="/runs/{u(run_id)}/tasks/{u(task.task_id)}/iter/{c.iteration}">'
+                 f"iteration {c.iteration}</a></td><td>{c.index}{star}</td><td>{_metrics_summary(c)}</td>"
+                 f'<td>{"video" if c.video else ""}</td></tr>')
+    body = (f'<table class="data" id="iterations"><tr><th>iteration</th><th>candidate</th><th>result</th><th></th></tr>{rows}</table>')
+    versions = [c for c in task.candidates if c.rewards]
+    if len(versions) >= 2 and a is not None and b is not None:
+        opts_a = "".join(f'<option value="{e(c.rel)}"{" selected" if c.rel == a.rel else ""}>{e(c.label)}</option>' for c in versions)
+        opts_b = "".join(f'<option value="{e(c.rel)}"{" selected" if c.rel == b.rel else ""}>{e(c.label)}</option>' for c in versions)
+        body += (f'<h2 id="reward-versions">Reward code: {e(a.label)} → {e(b.label)}</h2>'
+                 f'<form class="search" method="get"><select name="a">{opts_a}</select><select name="b">{opts_b}</select>'
+                 f'<input type="submit" value="Compare"></form>' + diff_table(a, b))
+    elif versions:
+        body += "<h2>Reward code</h2>" + "".join(f"<h3>{e(s)}</h3>{_pre(src)}" for s, src in versions[0].rewards.items())
+    return layout(f"Task {task.task_id}", body, [("runs", "/"), (run_id, f"/runs/{u(run_id)}"), (task.task_id, None)])
+
+
+def reflection_table(metrics: dict[str, Any] | None) -> str:
+    rows = reflection_rows(metrics)
+    if not rows:
+        return '<p class="muted">No reflection statistics.</p>'
+    comps = sorted({c for r in rows for c in r["components"]})
+    head = "".join(f"<th>{e(c)} mean [min, max]</th>" for c in comps)
+    body = ""
+    for r in rows:
+        cells = ""
+        for c in comps:
+            mean, lo, hi = r["components"].get(c, (None, None, None))
+            cells += f'<td class="num">{fmt_num(mean)} [{fmt_num(lo)}, {fmt_num(hi)}]</td>'
+        body += (f'<tr><td>{e(r["subtask"])}</td><td class="num">{e(r["step"])}</td><td class="num">{pct(r["success_rate"])}</td>'
+                 f'<td class="num">{fmt_num(r["mean_return"])}</td>{cells}</tr>')
+    return (f'<table class="data reflection"><tr><th>subtask</th><th>step</th><th>success</th><th>mean return</th>{head}</tr>'
+            f"{body}</table>")
+
+
+def iteration_page(run_id: str, task: TaskInfo, iteration: int, prev: Candidate | None) -> str:
+    cands = [c for c in task.candidates if c.iteration == iteration]
+    files = f"/runs/{u(run_id)}/files/"
+    parts = []
+    for c in cands:
+        media = ""
+        if c.video:
+            media += (f'<div><h3>Rollout</h3><video id="video-{c.index}" class="rollout" controls muted preload="auto" '
+                      f'src="{files}{e(c.video)}" type="video/mp4"></video></div>')
+        if c.curves:
+            media += f'<div><h3>Training curves</h3><img class="plot curves" alt="training curves" src="{files}{e(c.curves)}"></div>'
+        if c.keyframes:
+            media += '<div class="keyframes"><h3>Keyframes</h3>' + "".join(
+                f'<img alt="keyframe" src="{files}{e(k)}">' for k in c.keyframes) + "</div>"
+        reflection_text = (c.metrics or {}).get("reflection_text")
+        problems = "".join(f'<div class="notice">{e(p)}</div>' for p in c.problems)
+        code = "".join(f"<h3>reward_{e(s)}.py</h3>{_pre(src)}" for s, src in c.rewards.items())
+        code += "".join(f"<h3>is_success ({e(s)})</h3>{_pre(src)}" for s, src in c.success_code.items())
+        diff = ""
+        if prev is not None and prev.rewards and c.rewards:
+            diff = (f'<h3>Reward diff vs {e(prev.label)}</h3>' + diff_table(prev, c))
+        parts.append(
+            f'<div class="card candidate" id="cand-{c.index}"><h2>Candidate {c.index}</h2><p>{_metrics_summary(c)}</p>{problems}'
+            f'<div class="grid">{media}</div><h3>Reflection statistics</h3>{reflection_table(c.metrics)}'
+            + (f"<p><b>Reflection:</b> {e(reflection_text)}</p>" if reflection_text else "")
+            + f"{diff}<details{' open' if not diff else ''}><summary>Reward code</summary>{code}</details>"
+            + f'<p><a href="/runs/{u(run_id)}/trace?task={u(task.task_id)}">trace of this task</a></p></div>')
+    nav = " ".join(
+        f'<a href="/runs/{u(run_id)}/tasks/{u(task.task_id)}/iter/{k}">{"<b>" if k == iteration else ""}iteration {k}'
+        f'{"</b>" if k == iteration else ""}</a>' for k in task.iterations)
+    body = f'<p class="muted">{nav}</p>' + ("".join(parts) or '<p class="muted">No candidates.</p>')
+    return layout(f"{task.task_id} · iteration {iteration}", body,
+                  [("runs", "/"), (run_id, f"/runs/{u(run_id)}"), (task.task_id, f"/runs/{u(run_id)}/tasks/{u(task.task_id)}"),
+                   (f"iteration {iteration}", None)])
+
+
+# --------------------------------------------------------------------------- traces
+def _span_html(node: SpanNode, run_id: str, depth: int = 0) -> str:
+    dur = f"{node.duration_s:.2f}s" if node.duration_s is not None else ("running" if node.status == "running" else "")
+    t = node.totals()
+    tokens = f" · {t['llm_calls']} LLM calls, {t['total_tokens']} tok" if t["total_tokens"] and node.kind != "llm" else ""
+    a = node.attributes
+    extra = ""
+    if node.kind == "llm":
+        extra = f" · {e(a.get('role') or '')} in {e(a.get('input_tokens', 0))} / out {e(a.get('output_tokens', 0))} tok"
+    if node.kind == "decision" and a.get("action"):
+        extra = f" → {badge(a.get('action'))}"
+    status = f' {badge("error")}' if node.status == "error" else (f' {badge("running")}' if node.status == "running" else "")
+    link = "" if node.virtual else f' <a class="muted" href="/runs/{u(run_id)}/trace?span={u(node.span_id)}">#</a>'
+    kind_label = "" if (node.virtual and node.kind == "iteration") else e(node.kind)
+    summary = (f'<span class="kind {e(node.kind)}">{kind_label}</span> {e(node.name)} '
+               f'<span class="muted">{e(dur)}{tokens}</span>{extra}{status}{link}')
+    details = ""
+    if node.error:
+        details += f'<div class="attr"><b>error</b>{_pre(node.error)}</div>'
+    if not node.virtual:
+        attrs = dict(a)
+        if node.kind == "llm":
+            for m in attrs.pop("messages", None) or []:
+                if isinstance(m, dict):
+                    details += f'<div class="attr"><b>{e(m.get("role"))}</b>{_pre(m.get("content", ""))}</div>'
+            if "response" in attrs:
+                details += f'<div class="attr"><b>response</b>{_pre(attrs.pop("response"))}</div>'
+        for key, value in attrs.items():
+            if key in ("run_id",) or value is None:
+                continue
+            if isinstance(value, (dict, list)) or (isinstance(value, str) and len(value) > 80):
+                details += f'<div class="attr"><b>{e(key)}</b>{_pre(value)}</div>'
+            else:
+                details += f'<div class="attr"><b>{e(key)}</b>: {e(value)}</div>'
+    children = "".join(_span_html(c, run_id, depth + 1) for c in node.children)
+    opened = " open" if depth < 3 and node.kind in ("run", "task", "iteration") else ""
+    return f'<details class="span {e(node.kind)}"{opened}><summary>{summary}</summary>{details}{children}</details>'
+
+
+def trace_page(run_id: str, root: SpanNode, title: str) -> str:
+    t = root.totals()
+    body = (f'<p class="muted">{t["llm_calls"]} LLM calls · {t["total_tokens"]} tokens · ${t["cost_usd"]:.4f} · '
+            f'{t["errors"]} errors · <a href="/api/runs/{u(run_id)}/trace">JSON</a></p><div id="trace-tree" class="card">'
+            + _span_html(root, run_id) + "</div>")
+    return layout(title, body, [("runs", "/"), (run_id, f"/runs/{u(run_id)}"), ("trace", None)])
+
+
+# --------------------------------------------------------------------------- skills
+def skills_page(query: str, items: list[dict[str, Any]], message: str | None) -> str:
+    form = (f'<form class="search" method="get" action="/skills"><input type="text" name="q" id="skill-query" '
+            f'value="{e(query)}" placeholder="search skills by meaning, e.g. open a drawer"><input type="submit" value="Search"></form>')
+    if message:
+        return layout("Skill library", form + f'<div class="notice" id="skills-message">{e(message)}</div>')
+    if not items:
+        return layout("Skill library", form + '<p class="muted" id="skills-empty">No skills yet.</p>')
+    rows = ""
+    for s in items:
+        sim = f'{s["similarity"]:.2f}' if isinstance(s.get("similarity"), (int, float)) else ""
+        run_link = (f'<a href="/runs/{u(s["run_id"])}/tasks/{u(s["task_id"])}">{e(s["run_id"])}/{e(s["task_id"])}</a>'
+                    if s.get("run_id") and s.get("task_id") else "")
+        video = f'<a href="{e(s["video_url"])}">video</a>' if s.get("video_url") else ""
+        rows += (f'<tr class="skill"><td><b>{e(s.get("name"))}</b></td><td>{e(s.get("description"))}</td>'
+                 f'<td class="num">{pct(s.get("success_rate"))}</td><td>{e(", ".join(s.get("learners") or []))}</td>'
+                 f'<td class="num">{sim}</td><td>{run_link} {video}</td></tr>')
+    table = (f'<table class="data" id="skills"><tr><th>name</th><th>description</th><th>success</th><th>learners</th>'
+             f"<th>similarity</th><th>source</th></tr>{rows}</table>")
+    return layout("Skill library", form + table)
+
+
+def chat_page(available: bool) -> str:
+    return layout("Chat", chat_panel(available, None))
+
+
+def error_page(status: int, message: str) -> str:
+    return layout(f"Error {status}", f'<div class="notice" id="error">{e(message)}</div><p><a href="/">back to runs</a></p>')
