@@ -1,9 +1,171 @@
-"""Top-level `roboskill` commands of this area (placeholder until the area lands)."""
+"""`roboskill run`, `roboskill learn "TASK"` and `roboskill chat`: the agent loop from the terminal.
+
+Heavy imports (langgraph, chromadb, torch) happen inside the commands so `roboskill --help` is instant.
+"""
 
 from __future__ import annotations
 
+import sys
+from typing import Any, Optional
+
 import typer
+
+_LLM_HELP = "Chat model provider: offline (embedded procedural model, not an LLM) or openai (any OpenAI-compatible endpoint)."
+
+
+def _overrides(*, llm: str | None, model: str | None, base_url: str | None, executor: str | None, workers: int | None,
+               max_tasks: int | None, max_iterations: int | None, candidates: int | None, train_budget: float | None,
+               wall_clock: float | None, max_tokens: int | None, seed: int | None) -> dict[str, Any]:
+    """CLI flags → nested settings overrides (only the flags given)."""
+
+    def clean(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in d.items() if v is not None}
+
+    out: dict[str, Any] = {}
+    llm_o = clean({"provider": llm, "model": model, "base_url": base_url})
+    if llm_o:
+        out["llm"] = llm_o
+    ex_o = clean({"kind": executor, "workers": workers})
+    if ex_o:
+        out["executor"] = ex_o
+    b_o = clean({"max_tasks": max_tasks, "max_iterations_per_task": max_iterations, "candidates_per_iteration": candidates,
+                 "train_budget_s": train_budget, "wall_clock_s": wall_clock, "max_tokens": max_tokens})
+    if b_o:
+        out["budgets"] = b_o
+    if seed is not None:
+        out["seed"] = seed
+    return out
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _drive(mode: str, overrides: dict[str, Any], *, config: str | None, resume: str | None, run_id: str | None,
+           live: bool, given_task: str | None = None, env_id: str | None = None) -> None:
+    from rich.console import Console
+
+    from roboskill.agents.llm import LLMConfigError, StepFailed
+    from roboskill.agents.runner import RunError, open_run, settings_for_run
+    from roboskill.agents.view import RunView, print_summary
+    from roboskill.config import ConfigError
+
+    console = Console()
+    try:
+        settings = settings_for_run(overrides, config_file=config, resume_run=resume)
+        view = RunView(console, live=live, run_id=resume or run_id or "")
+        run = open_run(settings, mode=mode, run_id=resume or run_id, resume=bool(resume),  # type: ignore[arg-type]
+                       on_progress=view.on_progress, on_update=view.on_update)
+    except (ConfigError, RunError, LLMConfigError) as exc:
+        _fail(str(exc))
+        return
+    except Exception as exc:  # noqa: BLE001 - e.g. a corrupted library: the message names the file
+        _fail(f"{type(exc).__name__}: {exc}")
+        return
+    view.run_id = run.run_id
+    provider = settings.llm.resolved_provider()
+    console.print(f"run [bold]{run.run_id}[/bold] ({mode}, llm: {provider}"
+                  + (" — procedural offline model, not an LLM" if provider == "offline" else f" {settings.llm.model}")
+                  + f") in {run.run_dir}", highlight=False, soft_wrap=True)
+    try:
+        with run:
+            if resume:
+                view.load(run.values())
+            with view:
+                try:
+                    outcome = run.resume() if resume else run.start(given_task=given_task, env_id=env_id)
+                except (LLMConfigError, StepFailed) as exc:
+                    _fail(f"{exc} (resume with: roboskill {mode} --resume {run.run_id})")
+                    return
+            print_summary(console, {**outcome.values, "run_id": run.run_id}, run.run_dir, outcome.status)
+            if outcome.status == "interrupted":
+                console.print(f"interrupted — continue with: roboskill {'run' if mode != 'learn' else 'learn x'} --resume {run.run_id}")
+                raise typer.Exit(130)
+            if mode == "learn" and not outcome.values.get("learned"):
+                raise typer.Exit(1)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        _fail(f"run {run.run_id} stopped: {type(exc).__name__}: {exc} (resume with --resume {run.run_id})", 1)
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this area's commands to the main app."""
+    """Attach `run`, `learn` and `chat` to the main app."""
+
+    @app.command("run")
+    def run_cmd(
+        max_tasks: Optional[int] = typer.Option(None, "--max-tasks", min=1, help="Tasks to attempt in this run."),
+        resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN_ID", help="Continue a stopped or crashed run."),
+        config: Optional[str] = typer.Option(None, "--config", help="Settings file (default: ./roboskill.yaml if present)."),
+        llm: Optional[str] = typer.Option(None, "--llm", help=_LLM_HELP),
+        model: Optional[str] = typer.Option(None, "--model", help="Model name for the openai provider."),
+        base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (vLLM, Ollama, LM Studio...)."),
+        executor: Optional[str] = typer.Option(None, "--executor", help="Where training runs: local or ray."),
+        workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Parallel training workers."),
+        max_iterations: Optional[int] = typer.Option(None, "--max-iterations", min=1, help="Critic iterations per task."),
+        candidates: Optional[int] = typer.Option(None, "--candidates", min=1, help="Reward candidates per iteration (K)."),
+        train_budget: Optional[float] = typer.Option(None, "--train-budget", help="Seconds of training per candidate."),
+        wall_clock: Optional[float] = typer.Option(None, "--wall-clock", help="Stop starting new work after this many seconds."),
+        max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Token budget of the run."),
+        seed: Optional[int] = typer.Option(None, "--seed"),
+        run_id: Optional[str] = typer.Option(None, "--run-id", help="Name the new run (default: timestamp)."),
+        live: bool = typer.Option(True, "--live/--no-live", help="Live terminal view (off: one line per step)."),
+    ) -> None:
+        """Run the open-ended curriculum: propose, build, reward, train, critique, remember."""
+        o = _overrides(llm=llm, model=model, base_url=base_url, executor=executor, workers=workers, max_tasks=max_tasks,
+                       max_iterations=max_iterations, candidates=candidates, train_budget=train_budget,
+                       wall_clock=wall_clock, max_tokens=max_tokens, seed=seed)
+        _drive("run", o, config=config, resume=resume, run_id=run_id, live=live)
+
+    @app.command("learn")
+    def learn_cmd(
+        task: str = typer.Argument(..., help='The instruction, e.g. "open the top drawer".'),
+        env: Optional[str] = typer.Option(None, "--env", help="External env id (e.g. panda-gym:PandaReach-v3) instead of a designed scene."),
+        resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN_ID"),
+        config: Optional[str] = typer.Option(None, "--config"),
+        llm: Optional[str] = typer.Option(None, "--llm", help=_LLM_HELP),
+        model: Optional[str] = typer.Option(None, "--model"),
+        base_url: Optional[str] = typer.Option(None, "--base-url"),
+        executor: Optional[str] = typer.Option(None, "--executor"),
+        workers: Optional[int] = typer.Option(None, "--workers", min=1),
+        max_iterations: Optional[int] = typer.Option(None, "--max-iterations", min=1),
+        candidates: Optional[int] = typer.Option(None, "--candidates", min=1),
+        train_budget: Optional[float] = typer.Option(None, "--train-budget"),
+        wall_clock: Optional[float] = typer.Option(None, "--wall-clock"),
+        max_tokens: Optional[int] = typer.Option(None, "--max-tokens"),
+        seed: Optional[int] = typer.Option(None, "--seed"),
+        run_id: Optional[str] = typer.Option(None, "--run-id"),
+        live: bool = typer.Option(True, "--live/--no-live"),
+    ) -> None:
+        """Learn ONE given task with the same loop (the proposer is skipped); exit 1 if not learned."""
+        if not task.strip():
+            _fail('the task is empty; e.g. roboskill learn "open the top drawer"')
+        o = _overrides(llm=llm, model=model, base_url=base_url, executor=executor, workers=workers, max_tasks=None,
+                       max_iterations=max_iterations, candidates=candidates, train_budget=train_budget,
+                       wall_clock=wall_clock, max_tokens=max_tokens, seed=seed)
+        _drive("learn", o, config=config, resume=resume, run_id=run_id, live=live, given_task=task, env_id=env)
+
+    @app.command("chat")
+    def chat_cmd(
+        resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN_ID", help="Continue a chat session."),
+        config: Optional[str] = typer.Option(None, "--config"),
+        llm: Optional[str] = typer.Option(None, "--llm", help=_LLM_HELP),
+        model: Optional[str] = typer.Option(None, "--model"),
+        base_url: Optional[str] = typer.Option(None, "--base-url"),
+        max_tasks: Optional[int] = typer.Option(None, "--max-tasks", min=1),
+        max_iterations: Optional[int] = typer.Option(None, "--max-iterations", min=1),
+        candidates: Optional[int] = typer.Option(None, "--candidates", min=1),
+        train_budget: Optional[float] = typer.Option(None, "--train-budget"),
+        seed: Optional[int] = typer.Option(None, "--seed"),
+        run_id: Optional[str] = typer.Option(None, "--run-id"),
+    ) -> None:
+        """Steer the curriculum in conversation; approve / edit / reject each proposal (reads stdin)."""
+        from roboskill.agents.chat import chat_loop
+
+        o = _overrides(llm=llm, model=model, base_url=base_url, executor=None, workers=None, max_tasks=max_tasks,
+                       max_iterations=max_iterations, candidates=candidates, train_budget=train_budget,
+                       wall_clock=None, max_tokens=None, seed=seed)
+        code = chat_loop(o, config=config, resume=resume, run_id=run_id, stdin=sys.stdin)
+        if code:
+            raise typer.Exit(code)

@@ -1,0 +1,167 @@
+"""The real tools behind `Deps`: scene validation, code checks, training, pictures, the catalog.
+
+Why a thin adapter module: the graph speaks plain dicts (checkpointable state), the tools layers
+speak their own pydantic models. Converting here keeps both sides honest and lets the graph be
+tested without PyBullet. Agents never touch PyBullet themselves; every call below goes to a tool.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+from roboskill.agents.deps import ARTICULATED_KINDS, TrainRequest
+
+log = logging.getLogger(__name__)
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, dict):
+        return obj
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    return dict(vars(obj))
+
+
+# --------------------------------------------------------------------------- scene
+def validate_scene(scene: dict[str, Any]) -> list[dict[str, Any]]:
+    """Problems in a scene spec as [{object, code, message, fix}] (empty: buildable)."""
+    from pydantic import ValidationError
+
+    from roboskill.sim.spec import SceneSpec
+    from roboskill.sim.validation import validate_scene as validate
+
+    try:
+        spec = SceneSpec.model_validate(scene)
+    except ValidationError as exc:  # schema problems go back to the designer like any other
+        return [{"object": None, "code": "schema", "message": str(exc)[:1000], "fix": "follow the SceneSpec schema"}]
+    return [p.model_dump(include={"object", "code", "message", "fix"}) for p in validate(spec).problems]
+
+
+def scene_picture(scene: dict[str, Any], path: Path) -> str | None:
+    """Render the scene once to a PNG (for the chat review); None when rendering is unavailable."""
+    try:
+        from roboskill.sim import render
+        from roboskill.sim.builder import build_scene
+        from roboskill.sim.spec import SceneSpec
+    except ImportError:
+        return None
+    spec = SceneSpec.model_validate(scene)
+    world = build_scene(spec, validate=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        render.render_png(world, path, 480, 360)
+    finally:
+        world.close()
+    return str(path)
+
+
+def catalog() -> list[dict[str, Any]]:
+    """The asset catalog as [{name, kind, tags, size}] for prompts (sizes measured once, then cached)."""
+    try:
+        from roboskill.sim.catalog import get_catalog
+    except ImportError:
+        return []
+    cat = get_catalog()
+    entries = cat.find(None)
+    try:
+        cat.measure([e.name for e in entries])
+    except Exception as exc:  # noqa: BLE001 - sizes are a hint for the designer, not required
+        log.warning("could not measure catalog assets: %s", exc)
+    out = []
+    for e in entries:
+        size = cat.size(e.name) if e.size is None else e.size
+        out.append({"name": e.name, "kind": e.kind, "tags": list(e.tags),
+                    "size": [round(float(v), 3) for v in size] if size else None})
+    return out
+
+
+def articulated_kinds() -> list[str]:
+    return list(ARTICULATED_KINDS)
+
+
+# --------------------------------------------------------------------------- code
+_NEEDS_REWARD = {"trajopt", "rl"}
+
+
+def check_plan_code(plan: dict[str, Any], scene: dict[str, Any] | None = None, dry_run_steps: int = 10) -> list[dict[str, Any]]:
+    """Sandbox AST checks of every sub-task's code: [{subtask, line, message}] (empty: may be trained).
+
+    Structure problems (a trajopt sub-task without reward code, a primitive sub-task without a
+    primitive) are reported the same way, since the writer fixes both from the same message. With a
+    scene, code that passes the AST check is also dry-run in a sandbox process (`dry_run_steps` steps),
+    so a misspelt object name comes back to the writer instead of wasting a training budget.
+    """
+    from roboskill.tools.sandbox import check_code
+
+    errors: list[dict[str, Any]] = []
+    for sub in plan.get("subtasks") or []:
+        name = sub.get("name", "?")
+        learner = sub.get("learner", "primitive")
+        if learner in _NEEDS_REWARD and not sub.get("reward_code"):
+            errors.append({"subtask": name, "line": None, "message": f"learner {learner!r} needs reward_code defining compute_reward(state)"})
+        if learner == "primitive" and not sub.get("primitive"):
+            errors.append({"subtask": name, "line": None, "message": "learner 'primitive' needs a primitive {name, args}"})
+        if not sub.get("success_code"):
+            errors.append({"subtask": name, "line": None, "message": "every sub-task needs success_code defining is_success(state)"})
+        static_ok = True
+        for field, fn in (("reward_code", "compute_reward"), ("success_code", "is_success")):
+            src = sub.get(field)
+            if src:
+                for issue in check_code(src, require=(fn,)):
+                    static_ok = False
+                    errors.append({"subtask": name, "field": field, "line": issue.line, "message": issue.message})
+        if static_ok and scene is not None and dry_run_steps > 0:
+            errors.extend(_dry_run_subtask(sub, scene, dry_run_steps))
+    return errors
+
+
+def _dry_run_subtask(sub: dict[str, Any], scene: dict[str, Any], steps: int) -> list[dict[str, Any]]:
+    """Run the sub-task's code against the built scene in a sandbox process (catches wrong names, NaNs...)."""
+    from roboskill.tools.sandbox import dry_run
+
+    reward, success = sub.get("reward_code"), sub.get("success_code")
+    source, success_source = (reward, success) if reward else (success, None)
+    if not source:
+        return []
+    require = ("compute_reward",) if reward else ("is_success",)
+    report = dry_run(source, scene, steps, success_source=success_source, require=require)
+    if report.ok or report.stage == "scene":  # a scene that fails to build is validate_scene's to report
+        return []
+    field = "success_code" if (report.error_field == "success_source" or not reward) else "reward_code"
+    return [{"subtask": sub.get("name", "?"), "field": field, "line": report.error_line,
+             "message": f"dry run ({report.stage}): {report.error}"}]
+
+
+# --------------------------------------------------------------------------- training
+def executor_trainer(settings: Any) -> Callable[..., list[dict[str, Any]]]:
+    """A trainer over `roboskill.tools.executor.Executor` (local process pool or Ray)."""
+
+    def train(requests: list[TrainRequest], progress: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+        from roboskill.sim.spec import SceneSpec
+        from roboskill.tools.executor import Executor, JobFailure, TrainJob
+        from roboskill.tools.plan import SkillPlan
+
+        jobs = [
+            TrainJob(spec=SceneSpec.model_validate(r.scene), plan=SkillPlan.model_validate(r.plan), out_dir=str(r.out_dir),
+                     budget_s=r.budget_s, seed=r.seed, n_eval_episodes=r.n_eval_episodes)
+            for r in requests
+        ]
+        executor = Executor(settings=settings.executor)
+        try:
+            results = executor.map(jobs)
+        finally:
+            executor.close()
+        out = []
+        for res in results:
+            if isinstance(res, JobFailure):
+                d = {"error": f"{res.kind}: {res.error}", "success_rate": 0.0}
+            else:
+                d = res.model_dump(mode="json")
+            out.append(d)
+        if progress:
+            progress({"done": len(out), "total": len(out)})
+        return out
+
+    return train

@@ -1,0 +1,322 @@
+"""Chat-model providers and the structured-output loop every agent role goes through.
+
+Why our own retry loop (ChatOpenAI gets `max_retries=0`): we want every attempt, wait and failure
+visible in traces, `Retry-After` honoured, and a hard bound so a flaky endpoint makes one *step*
+fail with a recorded reason instead of hanging or crashing a run that has been going for hours.
+
+Why repairs live here: an LLM's answer is untrusted input. Bad JSON, a schema mismatch or code the
+sandbox rejects is sent back to the same role with the exact error, a bounded number of times; after
+that the step fails with `StepFailed(role, reason)` which the graph turns into a recorded decision.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from pydantic import BaseModel, ValidationError
+
+from roboskill.agents.prompts import JSONExtractionError, extract_json, render_messages, repair_messages
+from roboskill.agents.schemas import ROLE_SCHEMAS
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+MAX_ANSWER_CHARS = 200_000
+
+
+class StepFailed(RuntimeError):
+    """One agent step could not produce a valid answer; `reason` is recorded, the run goes on."""
+
+    def __init__(self, role: str, reason: str) -> None:
+        super().__init__(f"{role}: {reason}")
+        self.role = role
+        self.reason = reason
+
+
+class LLMConfigError(ValueError):
+    """The LLM provider cannot be set up from the settings (message says which setting to fix)."""
+
+
+# --------------------------------------------------------------------------- usage accounting
+@dataclass
+class Usage:
+    """Tokens and cost of one or more calls (summed with +)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    calls: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cost_usd + other.cost_usd,
+            self.calls + other.calls,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "input": self.input_tokens,
+            "output": self.output_tokens,
+            "total": self.total_tokens,
+            "cost_usd": round(self.cost_usd, 6),
+            "calls": self.calls,
+        }
+
+
+@dataclass(frozen=True)
+class Pricing:
+    per_1k_input: float = 0.0
+    per_1k_output: float = 0.0
+
+    def usage_of(self, message: BaseMessage) -> Usage:
+        meta = getattr(message, "usage_metadata", None) or {}
+        tin = int(meta.get("input_tokens", 0) or 0)
+        tout = int(meta.get("output_tokens", 0) or 0)
+        if not meta:  # providers without usage reporting: estimate (~4 chars per token) so budgets still bind
+            tout = max(1, len(str(message.content)) // 4)
+        cost = tin / 1000 * self.per_1k_input + tout / 1000 * self.per_1k_output
+        return Usage(tin, tout, cost, 1)
+
+
+# --------------------------------------------------------------------------- retries
+@dataclass
+class RetryPolicy:
+    """Bounded exponential backoff with jitter; `Retry-After` wins when the server sends one."""
+
+    max_retries: int = 4
+    base_delay_s: float = 1.0
+    max_delay_s: float = 30.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_delay_s)
+        return min(self.base_delay_s * (2**attempt), self.max_delay_s) * (0.5 + random.random() / 2)
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    value = headers.get("retry-after") or headers.get("Retry-After")
+    if value is None:
+        ms = headers.get("retry-after-ms")
+        return float(ms) / 1000 if ms else None
+    try:
+        return float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def classify_error(exc: BaseException) -> tuple[bool, str]:
+    """(retryable, short description) for a provider exception.
+
+    Retryable: 429, 5xx, 408/409, timeouts, connection errors/resets. Not retryable: 4xx like a bad
+    key (401) or an unknown model (404) — retrying those only burns the budget.
+    """
+    try:
+        import openai
+    except ImportError:  # pragma: no cover
+        openai = None  # type: ignore[assignment]
+    if openai is not None:
+        if isinstance(exc, openai.APITimeoutError):
+            return True, "timeout"
+        if isinstance(exc, openai.APIConnectionError):
+            return True, f"connection error: {exc}"
+        if isinstance(exc, openai.APIStatusError):
+            code = exc.status_code
+            retry = code in (408, 409, 429) or code >= 500
+            return retry, f"HTTP {code}: {str(exc)[:200]}"
+    if isinstance(exc, (TimeoutError, ConnectionError)):
+        return True, f"{type(exc).__name__}: {exc}"
+    name = type(exc).__name__
+    if "Timeout" in name or "Connection" in name or "RemoteProtocol" in name:
+        return True, f"{name}: {exc}"
+    return False, f"{name}: {exc}"
+
+
+def invoke_with_retry(
+    model: BaseChatModel,
+    messages: Sequence[BaseMessage],
+    *,
+    role: str,
+    policy: RetryPolicy | None = None,
+    config: dict[str, Any] | None = None,
+) -> AIMessage:
+    """Call the model; retry transient failures within `policy`; raise StepFailed when exhausted."""
+    policy = policy or RetryPolicy()
+    last = ""
+    for attempt in range(policy.max_retries + 1):
+        try:
+            result = model.invoke(list(messages), config=config)
+            if not isinstance(result, AIMessage):
+                result = AIMessage(content=str(getattr(result, "content", result)))
+            return result
+        except Exception as exc:  # noqa: BLE001 - classified below; never crash the run on a provider fault
+            retryable, last = classify_error(exc)
+            if not retryable or attempt >= policy.max_retries:
+                break
+            wait = policy.delay(attempt, _retry_after(exc))
+            log.warning("%s: LLM call failed (%s); retry %d/%d in %.1fs", role, last, attempt + 1, policy.max_retries, wait)
+            policy.sleep(wait)
+    raise StepFailed(role, f"LLM call failed after {policy.max_retries} retries: {last}")
+
+
+# --------------------------------------------------------------------------- structured output
+@dataclass
+class StructuredResult(Generic[T]):
+    value: T
+    usage: Usage
+    attempts: int
+    raw: str
+    errors: list[str]
+
+
+def _content_text(message: AIMessage) -> str:
+    content = message.content
+    if isinstance(content, list):  # content blocks
+        return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+    return str(content or "")
+
+
+def _format_validation(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:8]:
+        loc = ".".join(str(p) for p in err["loc"]) or "<root>"
+        parts.append(f"{loc}: {err['msg']}")
+    more = f" (+{exc.error_count() - 8} more)" if exc.error_count() > 8 else ""
+    return "schema errors: " + "; ".join(parts) + more
+
+
+def structured_call(
+    model: BaseChatModel,
+    role: str,
+    context: dict[str, Any],
+    *,
+    schema: type[T] | None = None,
+    max_repairs: int = 3,
+    extra_check: Callable[[T], list[str]] | None = None,
+    policy: RetryPolicy | None = None,
+    pricing: Pricing | None = None,
+    config: dict[str, Any] | None = None,
+) -> StructuredResult[T]:
+    """Ask `role` for its structured answer; repair invalid answers up to `max_repairs` times.
+
+    `extra_check(value)` returns problems beyond the schema (e.g. sandbox `check_code` issues); they
+    are sent back like schema errors. Raises StepFailed with the last error when repairs run out.
+    """
+    schema = schema or ROLE_SCHEMAS[role]  # type: ignore[assignment]
+    pricing = pricing or Pricing()
+    messages = render_messages(role, context)
+    usage = Usage()
+    errors: list[str] = []
+    raw = ""
+    for attempt in range(max_repairs + 1):
+        reply = invoke_with_retry(model, messages, role=role, policy=policy, config=config)
+        usage = usage + pricing.usage_of(reply)
+        raw = _content_text(reply)
+        try:
+            finish = (reply.response_metadata or {}).get("finish_reason")
+            if len(raw) > MAX_ANSWER_CHARS:
+                raise JSONExtractionError(f"the answer is far too long ({len(raw)} characters); keep it under {MAX_ANSWER_CHARS}")
+            try:
+                data = extract_json(raw)
+            except JSONExtractionError as exc:
+                if finish == "length":
+                    raise JSONExtractionError(f"{exc} (the answer hit the output token limit: be more concise)") from None
+                raise
+            if not isinstance(data, dict):
+                raise JSONExtractionError(f"expected a JSON object, got {type(data).__name__}")
+            value = schema.model_validate(data)  # type: ignore[union-attr]
+            problems = extra_check(value) if extra_check else []
+            if problems:
+                raise JSONExtractionError("; ".join(problems))
+            return StructuredResult(value, usage, attempt + 1, raw, errors)  # type: ignore[arg-type]
+        except (JSONExtractionError, ValidationError) as exc:
+            error = _format_validation(exc) if isinstance(exc, ValidationError) else str(exc)
+            errors.append(error)
+            log.info("%s: invalid answer (attempt %d): %s", role, attempt + 1, error)
+            messages = [*messages, *repair_messages(raw[:20_000], error)]
+    err = StepFailed(role, f"no valid answer after {max_repairs} repairs; last error: {errors[-1]}")
+    err.usage = usage  # type: ignore[attr-defined]
+    raise err
+
+
+# --------------------------------------------------------------------------- providers
+def model_name_for(llm: Any, role: str | None) -> str:
+    return llm.role_models.get(role, llm.model) if role else llm.model
+
+
+def make_chat_model(llm: Any, role: str | None = None, *, seed: int | None = None) -> BaseChatModel:
+    """The chat model for `role` from `Settings.llm` (per-role model overrides honoured)."""
+    provider = llm.resolved_provider()
+    if provider == "offline":
+        try:
+            from roboskill.agents.offline import OfflineChatModel  # type: ignore[attr-defined]
+        except ImportError as exc:
+            raise LLMConfigError(
+                "the offline model (roboskill.agents.offline.OfflineChatModel) is not available: "
+                f"{exc}; configure an OpenAI-compatible endpoint with --llm openai --base-url URL"
+            ) from None
+        return OfflineChatModel(seed=llm.seed if seed is None else seed)
+    from langchain_openai import ChatOpenAI
+
+    key = os.environ.get(llm.api_key_env)
+    if not key:
+        if not llm.base_url:
+            raise LLMConfigError(
+                f"provider 'openai' needs an API key in ${llm.api_key_env} (or set llm.base_url for a local "
+                "server such as vLLM, Ollama or LM Studio, or use --llm offline)"
+            )
+        key = "not-needed"  # local OpenAI-compatible servers ignore the key
+    return ChatOpenAI(
+        model=model_name_for(llm, role),
+        base_url=llm.base_url,
+        api_key=key,
+        timeout=llm.timeout_s,
+        max_retries=0,
+        temperature=llm.temperature,
+        max_tokens=llm.max_output_tokens,
+        seed=llm.seed,
+    )
+
+
+class ChatModels:
+    """One chat model per role, created lazily; a test can pass `overrides={role: model}`."""
+
+    def __init__(self, llm: Any, overrides: dict[str, BaseChatModel] | None = None, default: BaseChatModel | None = None):
+        self.llm = llm
+        self._models: dict[str, BaseChatModel] = dict(overrides or {})
+        self._default = default
+
+    def __call__(self, role: str) -> BaseChatModel:
+        if role not in self._models:
+            self._models[role] = self._default if self._default is not None else make_chat_model(self.llm, role)
+        return self._models[role]
+
+    @property
+    def pricing(self) -> Pricing:
+        return Pricing(self.llm.price_per_1k_input, self.llm.price_per_1k_output)
+
+    def policy(self, sleep: Callable[[float], None] = time.sleep) -> RetryPolicy:
+        return RetryPolicy(max_retries=self.llm.max_retries, sleep=sleep)

@@ -1,0 +1,293 @@
+"""The offline proposer: sample task frames from the grammar, score them against the library, realise one.
+
+Why sample-and-score: a grammar over verbs x objects x relations has hundreds of signatures; sampling
+a few dozen with the seeded RNG and scoring them (novelty against learned / failed / rejected
+signatures, user directives, the curriculum's difficulty, the previous proposal's novelty feedback)
+gives a different, defensible task for every attempt while staying deterministic for one prompt.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections import Counter
+from typing import Any
+
+from roboskill.agents.offline import grammar
+from roboskill.agents.offline.contexts import CONTEXTS
+from roboskill.agents.offline.frames import DIRECTIONS, RELATIONS, ObjRef, TaskFrame
+from roboskill.agents.offline.parser import parse_record
+from roboskill.agents.offline.vocab import COLORS, SIZES, ObjectType, types_from_catalog
+
+_VERB_WEIGHTS = {"pick": 1.0, "lift": 1.0, "place": 1.2, "push": 1.2, "slide": 0.9, "stack": 1.0, "open": 1.3,
+                 "close": 1.1, "press": 0.8, "rotate": 0.9, "put_inside": 1.3, "reach": 0.4, "arrange": 0.8}
+_STACKABLE = ("block", "brick", "cube", "jenga", "lego")
+_TOPIC_WORDS = {  # directive subject words -> what they select
+    "articulated": {"source": "articulated"}, "articulation": {"source": "articulated"},
+    "furniture": {"source": "articulated"}, "cabinet": {"types": ("drawer_cabinet", "door_cabinet")},
+    "stacking": {"verbs": ("stack",)}, "stack": {"verbs": ("stack",)}, "pushing": {"verbs": ("push", "slide")},
+    "grasping": {"verbs": ("pick", "lift")}, "picking": {"verbs": ("pick", "lift")},
+    "containers": {"verbs": ("put_inside",)}, "container": {"verbs": ("put_inside",)},
+    "placing": {"verbs": ("place", "arrange")}, "pressing": {"verbs": ("press",)},
+    "rotating": {"verbs": ("rotate",)}, "turning": {"verbs": ("rotate",)}, "opening": {"verbs": ("open",)},
+    "closing": {"verbs": ("close",)}, "sliding": {"verbs": ("slide",)}, "primitives": {"source": "primitive"},
+    "assets": {"source": "asset"},
+}
+
+
+def _matches(frame: TaskFrame, subject: str) -> bool:
+    """Does a directive subject ("mug", "articulated objects", "stacking", "drawer") concern this frame?"""
+    subject = subject.lower().strip()
+    if not subject:
+        return False
+    refs = [frame.obj] + ([frame.dest] if frame.dest is not None else [])
+    words = set(re.findall(r"[a-z]+", subject))
+    for word in words | {subject}:
+        sel = _TOPIC_WORDS.get(word) or _TOPIC_WORDS.get(word.rstrip("s"))
+        if sel:
+            if "source" in sel and any(r.type.source == sel["source"] for r in refs):
+                return True
+            if "types" in sel and any(r.type_key in sel["types"] for r in refs):
+                return True
+            if "verbs" in sel and (frame.verb in sel["verbs"] or any(s in sel["verbs"] for s in frame.steps)):
+                return True
+    verb_words = {frame.verb, frame.verb.replace("_", " "), *frame.steps}
+    if words & verb_words or subject in verb_words:
+        return True
+    for ref in refs:
+        t = ref.type
+        names = {t.key, t.family, t.key.replace("_", " "), *(n for n in t.nouns), *(t.key.split("_"))}
+        if ref.color:
+            names.add(ref.color)
+        if subject in names or words & {n for n in names if " " not in n}:
+            return True
+    return False
+
+
+def _directives(context: dict[str, Any]) -> tuple[list[str], list[str], int]:
+    """(focus subjects, avoid subjects, difficulty shift) from context['directives']."""
+    focus, avoid, shift = [], [], 0
+    for d in context.get("directives") or []:
+        if not isinstance(d, dict):
+            continue
+        kind = str(d.get("kind", "other"))
+        subject = str(d.get("subject") or d.get("text") or "")
+        if kind == "focus":
+            focus.append(subject)
+        elif kind == "avoid":
+            avoid.append(subject)
+        elif kind == "difficulty":
+            text = (subject + " " + str(d.get("text", ""))).lower()
+            shift += -1 if re.search(r"\b(easier|simpler|easy|lower)\b", text) else 1
+        else:
+            text = str(d.get("text", "")).lower()
+            if m := re.search(r"\b(?:no|avoid|without|never)\b\s+(?:the\s+|any\s+)?([a-z]+)", text):
+                avoid.append(m.group(1))
+            if m := re.search(r"\b(?:focus on|more|only)\b\s+(?:the\s+)?([a-z ]+)", text):
+                focus.append(m.group(1))
+    return focus, avoid, shift
+
+
+def _choose(rng: random.Random, types: list[ObjectType], pred) -> ObjectType | None:
+    pool = [t for t in types if pred(t)]
+    return pool[rng.randrange(len(pool))] if pool else None
+
+
+def _ref(rng: random.Random, t: ObjectType, avoid_color: str | None = None) -> ObjRef:
+    color = None
+    if t.colorable:
+        colors = [c for c in COLORS if c != avoid_color]
+        color = colors[rng.randrange(len(colors))]
+    size = None
+    if t.source == "primitive" and rng.random() < 0.25:
+        size = list(SIZES)[rng.randrange(len(SIZES))]
+    joint = None
+    if t.source == "articulated" and t.joints:
+        n = int(t.params.get("n_drawers", 1)) if t.key == "drawer_cabinet" else 1
+        joint = t.joints[rng.randrange(min(n, len(t.joints)))]
+    return ObjRef(t.key, color=color, size=size, joint=joint)
+
+
+def sample_frame(rng: random.Random, types: list[ObjectType], verb: str) -> TaskFrame | None:
+    """One random frame for `verb` built from the available object types (None if none fit)."""
+    movable = lambda t: t.source != "articulated"  # noqa: E731
+    grasp = lambda t: movable(t) and t.graspable and verb in t.verbs  # noqa: E731
+    if verb in ("pick", "lift", "reach"):
+        t = _choose(rng, types, grasp if verb != "reach" else movable)
+        if t is None:
+            return None
+        amount = round(rng.choice((0.1, 0.12, 0.15, 0.2)), 2) if verb == "lift" else None
+        return TaskFrame(verb, _ref(rng, t), amount=amount, difficulty=1 if verb != "lift" else 2)
+    if verb in ("place", "stack", "arrange"):
+        if verb == "stack":
+            t = _choose(rng, types, lambda t: t.key in _STACKABLE and t.graspable)
+            d = _choose(rng, types, lambda t: t.key in _STACKABLE and t.surface)
+        else:
+            t = _choose(rng, types, lambda t: movable(t) and t.graspable)
+            d = _choose(rng, types, (lambda t: movable(t) and t.surface) if verb == "place" else movable)
+        if t is None or d is None:
+            return None
+        obj = _ref(rng, t)
+        dest = _ref(rng, d, avoid_color=obj.color)
+        if d.key == t.key and not (obj.color and dest.color):
+            return None
+        relation = RELATIONS[rng.randrange(len(RELATIONS))] if verb == "arrange" else None
+        return TaskFrame(verb, obj, dest=dest, relation=relation, difficulty=3 if verb != "place" else 2)
+    if verb == "put_inside":
+        c = _choose(rng, types, lambda t: t.container)
+        if c is None:
+            return None
+        small = c.key == "mug"
+        t = _choose(rng, types, lambda t: grasp(t) and "put_inside" in t.verbs and not t.container
+                    and (not small or t.key in ("ball", "peg", "sphere", "lego", "cube")))
+        if t is None:
+            return None
+        frame = TaskFrame("put_inside", _ref(rng, t), dest=_ref(rng, c), difficulty=2)
+        if c.source == "articulated":
+            roll = rng.random()
+            if roll < 0.4:
+                frame.steps = ["open"]
+            if roll < 0.15:
+                frame.then_close = True
+            frame.difficulty = 2 + len(frame.steps) + int(frame.then_close)
+        return frame
+    if verb in ("push", "slide"):
+        t = _choose(rng, types, lambda t: movable(t) and verb in t.verbs)
+        if t is None:
+            return None
+        obj = _ref(rng, t)
+        roll = rng.random()
+        if verb == "push" and roll < 0.35:
+            return TaskFrame("push", obj, relation="target", difficulty=2)
+        if verb == "push" and roll < 0.5:
+            d = _choose(rng, types, lambda t: t.key == "plate")
+            if d is not None:
+                return TaskFrame("push", obj, dest=_ref(rng, d, avoid_color=obj.color), difficulty=3)
+        direction = list(DIRECTIONS)[rng.randrange(len(DIRECTIONS))]
+        return TaskFrame(verb, obj, relation=direction, amount=rng.choice((0.1, 0.12, 0.15, 0.2)), difficulty=2)
+    if verb in ("open", "close", "press", "rotate"):
+        t = _choose(rng, types, lambda t: t.source == "articulated" and verb in t.verbs)
+        if t is None:
+            return None
+        ref = _ref(rng, t)
+        amount = None
+        if verb == "open":
+            amount = rng.choice((0.5, 0.9, 0.9))
+        elif verb == "rotate" and t.key == "knob":
+            amount = math.radians(rng.choice((45, 60, 90, 90, 120)))
+        return TaskFrame(verb, ref, amount=amount, difficulty=2 if verb in ("open", "close") else 1)
+    return None
+
+
+def _pick_context(context: dict[str, Any], rng: random.Random) -> str:
+    """A place clause whose words the learned skills' descriptions do not use yet (least overlap)."""
+    used: set[str] = set()
+    for rec in (context.get("learned_skills") or []) + (context.get("rejected") or []):
+        if isinstance(rec, dict):
+            used |= set(re.findall(r"[a-z']{4,}", str(rec.get("description", "")).lower()))
+    scored = []
+    for c in CONTEXTS:
+        words = set(re.findall(r"[a-z']{4,}", c.lower()))
+        scored.append((len(words & used), rng.random(), c))
+    scored.sort()
+    return scored[0][2]
+
+
+def _grams(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9']+|[.,]", text.lower())
+    return {tuple(words[i:i + n]) for n in (2, 3, 4) for i in range(len(words) - n + 1)}
+
+
+def _fresh_description(frame: TaskFrame, context: dict[str, Any], rng: random.Random, n: int = 10) -> str:
+    """Of `n` phrasings, the one sharing the fewest 2-4-grams with the library's descriptions.
+
+    Why: the library is what the curriculum's diversity is measured over; wording the new task unlike
+    the ones already there (when the grammar offers a choice) keeps the curriculum readable and varied.
+    """
+    used: set[tuple[str, ...]] = set()
+    for rec in (context.get("learned_skills") or []) + (context.get("rejected") or []):
+        if isinstance(rec, dict):
+            used |= _grams(str(rec.get("description", "")))
+    place = _pick_context(context, rng)
+    options = [grammar.describe(frame, rng, place) for _ in range(n)]
+    return min(options, key=lambda d: (len(_grams(d) & used) / max(len(_grams(d)), 1), options.index(d)))
+
+
+def propose(context: dict[str, Any], rng: random.Random, n_samples: int = 80) -> dict[str, Any]:
+    """A TaskProposal dict for the proposer context (keys per prompts/proposer.md)."""
+    types = types_from_catalog(context.get("catalog"))
+    kinds = context.get("articulated_kinds")
+    if isinstance(kinds, list) and kinds:
+        allowed = {str(k) for k in kinds}
+        types = [t for t in types if t.source != "articulated" or t.key in allowed]
+    learned = [f for f in (parse_record(r, types) for r in context.get("learned_skills") or []) if f]
+    failed = [f for f in (parse_record(r, types) for r in context.get("failed_tasks") or []) if f]
+    rejected = [f for f in (parse_record(r, types) for r in context.get("rejected") or []) if f]
+    blocked = {f.signature() for f in learned + failed + rejected}
+    learned_names = {str(r.get("name")) for r in context.get("learned_skills") or [] if isinstance(r, dict)}
+    verb_count = Counter(f.verb for f in learned)
+    fam_count = Counter(fam for f in learned for fam in f.families())
+    focus, avoid, shift = _directives(context)
+
+    # novelty feedback names the nearest existing skills: steer away from their verbs and objects
+    near_frames: list[TaskFrame] = []
+    feedback = context.get("novelty_feedback")
+    if feedback:
+        text = str(feedback)
+        near_frames.append(parse_record(text, types))
+        for tok in re.findall(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+", text):
+            near_frames.append(parse_record({"name": tok, "description": tok.replace("_", " ")}, types))
+    near_frames = [f for f in near_frames if f is not None]
+    near_verbs = {f.verb for f in near_frames}
+    near_fams = {fam for f in near_frames for fam in f.families()}
+
+    target = 1 + min(3, len(learned) // 3) + shift
+    target = max(1, min(5, target))
+    verbs = list(_VERB_WEIGHTS)
+    best: tuple[float, TaskFrame] | None = None
+    seen: set[str] = set()
+    for _ in range(n_samples):
+        verb = rng.choices(verbs, weights=[_VERB_WEIGHTS[v] for v in verbs])[0]
+        frame = sample_frame(rng, types, verb)
+        if frame is None:
+            continue
+        sig = frame.signature()
+        if sig in blocked or sig in seen:
+            continue
+        seen.add(sig)
+        if any(_matches(frame, a) for a in avoid if a):
+            continue
+        score = rng.random() * 1.5
+        if focus:
+            score += 4.0 if any(_matches(frame, f) for f in focus if f) else 0.0
+        score += 1.5 if verb_count[frame.verb] == 0 else -0.4 * verb_count[frame.verb]
+        score += 1.0 if not (frame.families() & set(fam_count)) else 0.0
+        score -= 0.6 * abs(frame.difficulty - target)
+        if near_frames:  # the last proposal was "too similar": move to fresh verbs and objects
+            score -= 3.0 * (frame.verb in near_verbs) + 2.0 * bool(frame.families() & near_fams)
+            score += 2.0 * (verb_count[frame.verb] == 0) + 2.0 * (not frame.families() & set(fam_count))
+            score -= 0.5 * sum(fam_count[f] for f in frame.families())
+        if best is None or score > best[0]:
+            best = (score, frame)
+    if best is None:  # everything is learned or avoided: fall back to a harder composition
+        frame = TaskFrame("put_inside", ObjRef("block", color="red"), dest=ObjRef("drawer_cabinet", joint="drawer_0"),
+                          steps=["open"], then_close=True, difficulty=4)
+    else:
+        frame = best[1]
+    frame.difficulty = max(1, min(5, frame.difficulty + max(0, shift)))
+    name = grammar.task_name(frame)
+    if name in learned_names:
+        name = f"{name}_v{rng.randrange(2, 99)}"[:80]
+    nearest = [f"{f.verb}:{f.obj.family}" for f in learned if f.verb == frame.verb or f.families() & frame.families()]
+    objects = []
+    for ref in [frame.obj] + ([frame.dest] if frame.dest is not None else []):
+        objects.append(ref.type.asset or ref.type.articulation or ref.type_key)
+    return {
+        "name": name,
+        "description": _fresh_description(frame, context, rng),
+        "rationale": grammar.rationale(frame, dict(fam_count), dict(verb_count), nearest),
+        "subtasks": grammar.subtasks(frame, rng),
+        "objects": objects,
+        "difficulty": frame.difficulty,
+    }

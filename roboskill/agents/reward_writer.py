@@ -1,0 +1,55 @@
+"""Reward writer: K candidate skill plans (learner choice, reward / success code or primitive args).
+
+Eureka-style: on later iterations it sees its previous candidates, the critic's feedback per reward
+component and the training reflection of the best candidate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roboskill.agents._call import call_role
+from roboskill.agents.deps import Deps
+from roboskill.agents.llm import StructuredResult
+from roboskill.agents.prompts import primitives_catalog
+from roboskill.agents.schemas import RewardCandidates
+
+MAX_EXAMPLES = 3
+
+
+def _examples(deps: Deps, description: str) -> list[dict[str, Any]]:
+    try:
+        similar = deps.library.similar_successful(description, k=MAX_EXAMPLES)
+    except Exception:  # noqa: BLE001 - examples are a hint; a library hiccup must not fail the step
+        return []
+    return [{"name": r.name, "plan": r.plan.model_dump(mode="json")} for r in similar]
+
+
+def writer_context(deps: Deps, state: dict[str, Any]) -> dict[str, Any]:
+    task = state.get("proposal") or {}
+    critique = state.get("critique") or {}
+    reports = state.get("reports") or []
+    best = int(critique.get("best_candidate", 0) or 0)
+    reflection = None
+    if reports and 0 <= best < len(reports):
+        reflection = reports[best].get("reflection_text") or reports[best].get("error")
+    return {
+        "task": task,
+        "scene": state.get("scene"),
+        "k": deps.budgets.candidates_per_iteration,
+        "primitives": primitives_catalog(),
+        "examples": _examples(deps, task.get("description", "")),
+        "previous_candidates": state.get("candidates") or None,
+        "critic_feedback": critique.get("feedback") or None,
+        "component_feedback": critique.get("component_feedback") or {},
+        "reflection": reflection,
+        "sandbox_errors": list(state.get("code_errors") or []),
+    }
+
+
+def write_rewards(deps: Deps, state: dict[str, Any]) -> StructuredResult[RewardCandidates]:
+    result = call_role(deps, "reward_writer", writer_context(deps, state), task_id=state.get("task_id"))
+    k = deps.budgets.candidates_per_iteration
+    if len(result.value.candidates) > k:  # more than asked: train only the first k (budget)
+        result.value = RewardCandidates(candidates=result.value.candidates[:k])
+    return result
