@@ -20,18 +20,6 @@ from roboskill.agents.schemas import ROLE_SCHEMAS, ROLES
 ANSWER_INSTRUCTION = "Answer with exactly one fenced ```json block matching the schema in the system message."
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 
-DEFAULT_PRIMITIVES: list[dict[str, Any]] = [
-    {"name": "move_to", "args": {"target": "object/link name or [x, y, z]", "offset": "[dx, dy, dz] metres"}},
-    {"name": "grasp", "args": {"object": "object name to pick up"}},
-    {"name": "place", "args": {"object": "held object", "target": "object name or [x, y, z]"}},
-    {"name": "push", "args": {"object": "object name", "direction": "[dx, dy] unit", "distance": "metres"}},
-    {"name": "open", "args": {"joint": "<object>.<joint>", "fraction": "target open fraction 0..1"}},
-    {"name": "close", "args": {"joint": "<object>.<joint>"}},
-    {"name": "press", "args": {"object": "button object name"}},
-    {"name": "rotate", "args": {"joint": "<object>.<joint>", "fraction": "target fraction 0..1"}},
-]
-
-
 class PromptError(ValueError):
     """A prompt file is missing or malformed."""
 
@@ -51,32 +39,17 @@ def load_prompt(role: str) -> str:
 
 
 def primitives_catalog() -> list[dict[str, Any]]:
-    """Primitive names and argument docs; from the tools layer when it exposes them."""
-    try:
-        from roboskill.tools.plan import primitives_catalog as _catalog
+    """Primitive names and argument docs, straight from the tools layer so prompts never drift from it."""
+    from roboskill.tools.plan import primitives_catalog as _catalog
 
-        doc = _catalog()
-        if isinstance(doc, list) and doc:
-            return doc
-    except Exception:  # noqa: BLE001 - tools layer may not be importable; fall back to the contract list
-        pass
-    return DEFAULT_PRIMITIVES
+    return _catalog()
 
 
 def state_api_doc() -> str:
-    try:
-        from roboskill.sim.state import state_api_doc as _doc
+    """The State API documentation, generated from the code's docstrings (prompts never drift from code)."""
+    from roboskill.sim.state import state_api_doc as _doc
 
-        return _doc()
-    except Exception:  # noqa: BLE001
-        return (
-            "object_position(name), object_orientation(name), object_euler(name), object_velocity(name), "
-            "object_aabb(name), object_size(name), joint_position(joint), joint_open_fraction(joint), "
-            "ee_position(), ee_orientation(), gripper_opening(), is_grasped(name), in_contact(a, b), "
-            "distance(a, b), xy_distance(a, b), is_on_top_of(a, b), is_inside(a, b), is_above(a, b), "
-            "is_aligned(a, b, axis), object_names(), joint_names(), initial_object_position(name), "
-            "initial_joint_open_fraction(joint), time_step"
-        )
+    return _doc()
 
 
 @lru_cache(maxsize=None)
