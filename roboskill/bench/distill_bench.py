@@ -1,0 +1,109 @@
+"""`roboskill bench distill`: one generalist policy vs the experts of >= 5 skills.
+
+Skills: the reference tasks (`roboskill.bench.reference_tasks`) whose experts need no prior learning —
+pick_place, stack, open_drawer and press_button are primitive plans as published; `push` is the
+reference scene and success check with its trajopt sub-task replaced by the closed-loop `push`
+primitive (the reference plan's trajopt sub-task has no trajectory until it is learned). Figures:
+the generalist's mean success over the experts' mean success on the same initial states (target
+>= 80 %), training wall time (target <= 30 min on 2 CPU cores), and success with held-out reworded
+instructions. Modes: full (20 demos/skill, 40 epochs, 2 DAgger rounds, 10 eval episodes), quick (8, 15,
+0, 5), smoke
+(2 skills, 2 demos, 2 epochs, 1 episode, 32x32 images).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH_TASKS: tuple[str, ...] = ("push", "pick_place", "stack", "open_drawer", "press_button")
+INSTRUCTIONS: dict[str, str] = {
+    "push": "Push the red cube onto the green target.",
+    "pick_place": "Pick up the blue cube and put it in the tray.",
+    "stack": "Stack the small red cube on top of the green cube.",
+    "open_drawer": "Open the top drawer of the cabinet.",
+    "press_button": "Press the red button.",
+}
+MODES: dict[str, dict[str, Any]] = {
+    "full": {"episodes": 20, "epochs": 40, "dagger": 2, "eval_episodes": 10, "image_size": 84, "tasks": BENCH_TASKS},
+    "quick": {"episodes": 8, "epochs": 15, "dagger": 0, "eval_episodes": 5, "image_size": 84, "tasks": BENCH_TASKS},
+    "smoke": {"episodes": 2, "epochs": 2, "dagger": 0, "eval_episodes": 1, "image_size": 32,
+              "tasks": ("press_button", "open_drawer")},
+}
+
+
+def bench_skills(names: list[str] | None = None) -> list[Any]:
+    """DistillSkills of the bench (reference tasks with primitive experts); `names` selects some."""
+    from roboskill.bench.reference_tasks import reference_task
+    from roboskill.tools.distill import DistillError
+    from roboskill.tools.distill.skills import DistillSkill
+    from roboskill.tools.plan import SkillPlan
+
+    names = list(names or BENCH_TASKS)
+    unknown = sorted(set(names) - set(INSTRUCTIONS))
+    if unknown:
+        raise DistillError(f"unknown bench skill(s) {unknown}; choose from {list(INSTRUCTIONS)}")
+    out = []
+    for name in names:
+        scene, plan = reference_task(name)
+        if name == "push":
+            d = plan.model_dump()
+            d["subtasks"][0].update(learner="primitive",
+                                    primitive={"name": "push", "args": {"object": "cube", "target": "target"}})
+            plan = SkillPlan.model_validate(d)
+        out.append(DistillSkill(name=name, instruction=INSTRUCTIONS[name], scene=scene, plan=plan))
+    return out
+
+
+def run_distill_bench(quick: bool = False, smoke: bool = False, seed: int = 0, out_dir: str | Path | None = None
+                      ) -> dict[str, Any]:
+    """Collect, train, evaluate; returns a JSON-able dict in BenchResult form (metrics, tables, details)."""
+    from roboskill.tools.distill.pipeline import DistillConfig, run_distill
+
+    mode = "smoke" if smoke else ("quick" if quick else "full")
+    m = MODES[mode]
+    out = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix=f"distill_bench_{mode}_"))
+    t0 = time.perf_counter()
+    cfg = DistillConfig(out=out, episodes=m["episodes"], epochs=m["epochs"], dagger=m["dagger"],
+                        eval_episodes=m["eval_episodes"],
+                        image_size=m["image_size"], seed=seed, threads=1)
+    summary = run_distill(bench_skills(list(m["tasks"])), cfg)
+    ev = summary.eval
+    ratio = ev.ratio_to_expert
+    train_total = summary.train_time_s + summary.dagger_time_s
+    metrics = [
+        {"name": "skills", "value": len(summary.skills), "target": ">= 5", "passed": len(summary.skills) >= 5},
+        {"name": "generalist_success", "value": round(ev.generalist_mean, 3), "higher_is_better": True},
+        {"name": "expert_success", "value": None if ev.expert_mean is None else round(ev.expert_mean, 3)},
+        {"name": "generalist_vs_expert", "value": None if ratio is None else round(ratio, 3), "unit": "ratio",
+         "target": ">= 0.8", "passed": None if ratio is None else ratio >= 0.8, "higher_is_better": True},
+        {"name": "reworded_success", "value": None if ev.heldout_mean is None else round(ev.heldout_mean, 3),
+         "higher_is_better": True, "note": "held-out paraphrases, never seen in training"},
+        {"name": "reworded_vs_expert", "value": None if ev.heldout_ratio_to_expert is None
+         else round(ev.heldout_ratio_to_expert, 3), "unit": "ratio", "higher_is_better": True},
+        {"name": "train_time", "value": round(train_total, 1), "unit": "s", "target": "<= 1800",
+         "passed": train_total <= 1800, "higher_is_better": False, "note": "BC (+DAgger) on 1 torch thread"},
+        {"name": "collect_time", "value": round(summary.collect_time_s, 1), "unit": "s"},
+        {"name": "eval_time", "value": round(summary.eval_time_s, 1), "unit": "s"},
+        {"name": "dataset_steps", "value": summary.n_steps},
+    ]
+    rows = [[r.name, r.expert, r.episodes, r.expert_success, r.generalist_success, r.heldout_success]
+            for r in ev.skills]
+    table = {"title": "Generalist vs experts per skill (same evaluation seeds)",
+             "columns": ["skill", "expert", "episodes", "expert success", "generalist", "reworded (held out)"],
+             "rows": rows}
+    passed = (ratio or 0) >= 0.8 and train_total <= 1800 and len(summary.skills) >= 5
+    return {
+        "metrics": metrics, "tables": [table],
+        "summary": (f"{mode}: generalist {ev.generalist_mean:.0%} vs experts {ev.expert_mean or 0:.0%} "
+                    f"(ratio {ratio or 0:.2f}, target 0.8) on {len(summary.skills)} skills; reworded "
+                    f"{(ev.heldout_mean or 0):.0%}; training {train_total:.0f} s"
+                    + ("" if passed else " (target not met)")),
+        "details": {"mode": mode, "out": str(out), "wall_time_s": time.perf_counter() - t0,
+                    "config": cfg.model_dump(mode="json"), "summary": summary.model_dump(mode="json")},
+    }
+
+
+__all__ = ["BENCH_TASKS", "INSTRUCTIONS", "bench_skills", "run_distill_bench"]

@@ -1,0 +1,199 @@
+"""Demonstration collection: run each skill's expert over randomised initial states, keep successes.
+
+Per step we record what the generalist will see — an RGB image from a fixed camera (offscreen
+TinyRenderer, no shadows: ~4x cheaper and the camera never moves), the robot's proprioception — and
+the expert's action. Episodes are trimmed a few steps after the skill's goal first holds: what an
+expert does after success (retreating) is not part of the skill, and keeping it would teach the
+student to wander off a goal it has reached.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from roboskill.sim.render import Camera
+from roboskill.tools.distill import DistillError
+from roboskill.tools.distill.dataset import (
+    EMBEDDINGS,
+    DatasetManifest,
+    SkillEntry,
+    read_manifest,
+    write_manifest,
+    write_shard,
+)
+from roboskill.tools.distill.skills import DistillSkill, load_success_fn
+
+#: The fixed camera of the generalist: looks down at the work area from the far side of the table.
+DISTILL_CAMERA = Camera(target=(-0.1, 0.0, 0.05), distance=0.95, yaw=90.0, pitch=-60.0, fov=50.0)
+TRAIN_SEED_BASE = 1_000
+EVAL_SEED_BASE = 900_000
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+class CollectConfig(BaseModel):
+    episodes: int = Field(20, ge=1)
+    """Successful demonstrations wanted per skill."""
+    max_attempts_factor: float = Field(2.0, ge=1.0)
+    """Give up on a skill after episodes x factor attempts."""
+    image_size: tuple[int, int] = (84, 84)
+    camera: Camera = DISTILL_CAMERA
+    seed: int = 0
+    tail_steps: int = Field(3, ge=0)
+    train_paraphrases: int = Field(3, ge=0)
+    heldout_paraphrases: int = Field(3, ge=0)
+    closed_loop_trajopt: bool = False
+
+
+def observe(env: Any, image_size: tuple[int, int], camera: Camera) -> tuple[np.ndarray, np.ndarray]:
+    """(image uint8 (H, W, 3), proprioception float32 (8,)) of the env's current state."""
+    from roboskill.sim.render import render_rgb
+
+    h, w = image_size
+    img = render_rgb(env.world, w, h, camera, shadows=False)
+    return img, np.asarray(env.robot.proprioception(), dtype=np.float32)
+
+
+class ObsRecorder:
+    """`env.attach_recorder` hook: images, proprioception and the skill's goal test after every step."""
+
+    def __init__(self, env: Any, image_size: tuple[int, int], camera: Camera,
+                 success_fn: Callable[[Any], bool] | None = None) -> None:
+        self.env, self.image_size, self.camera, self.success_fn = env, image_size, camera, success_fn
+        self.images: list[np.ndarray] = []
+        self.proprio: list[np.ndarray] = []
+        self.success: list[bool] = []
+
+    def capture(self) -> None:
+        img, prop = observe(self.env, self.image_size, self.camera)
+        self.images.append(img)
+        self.proprio.append(prop)
+        self.success.append(bool(self.success_fn(self.env.state)) if self.success_fn else False)
+
+    def episode(self, actions: np.ndarray, tail: int) -> dict[str, np.ndarray] | None:
+        """Align frames (before each action) with actions; trim `tail` steps after the first success."""
+        n = len(actions)
+        if len(self.images) != n + 1:
+            return None
+        keep = n
+        if any(self.success):
+            keep = min(n, self.success.index(True) + tail)
+        keep = max(keep, 1) if n else 0
+        if keep == 0:
+            return None
+        return {"images": np.stack(self.images[:keep]), "proprio": np.stack(self.proprio[:keep]),
+                "actions": np.asarray(actions[:keep], dtype=np.float32)}
+
+
+def _concat(episodes: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {
+        "images": np.concatenate([e["images"] for e in episodes]),
+        "proprio": np.concatenate([e["proprio"] for e in episodes]),
+        "actions": np.concatenate([e["actions"] for e in episodes]),
+        "episode": np.concatenate([np.full(len(e["actions"]), i, np.int32) for i, e in enumerate(episodes)]),
+        "step": np.concatenate([np.arange(len(e["actions"]), dtype=np.int32) for e in episodes]),
+    }
+
+
+def collect_skill(skill: DistillSkill, root: str | Path, config: CollectConfig,
+                  progress: Progress | None = None) -> SkillEntry:
+    """Collect `config.episodes` successful expert episodes of one skill into `<root>/shards/<name>.r0.npz`."""
+    from roboskill.tools.distill.experts import ExpertRunner
+    from roboskill.tools.distill.paraphrase import paraphrases
+    from roboskill.tools.runtime import make_plan_env
+
+    emit = progress or (lambda e: None)
+    env = make_plan_env(skill.scene, seed=config.seed)
+    try:
+        runner = ExpertRunner(skill, env, closed_loop_trajopt=config.closed_loop_trajopt)
+        goal = load_success_fn(skill)
+        episodes, seeds = [], []
+        attempts = 0
+        max_attempts = int(np.ceil(config.episodes * config.max_attempts_factor))
+        t0 = time.perf_counter()
+        while len(episodes) < config.episodes and attempts < max_attempts:
+            seed = TRAIN_SEED_BASE + config.seed * 100_003 + attempts
+            attempts += 1
+            env.reset(seed=seed)
+            rec = ObsRecorder(env, config.image_size, config.camera, goal)
+            rec.capture()
+            env.attach_recorder(rec)
+            try:
+                out = runner.run(None, start=0, rng_seed=seed)
+            finally:
+                env.attach_recorder(None)
+            ep = rec.episode(out.actions, config.tail_steps) if out.success else None
+            if ep is not None:
+                episodes.append(ep)
+                seeds.append(seed)
+            emit({"event": "episode", "skill": skill.name, "attempt": attempts, "success": out.success,
+                  "kept": len(episodes), "steps": len(out.actions)})
+        if not episodes:
+            raise DistillError(f"skill {skill.name!r}: the expert ({skill.expert_kind}) succeeded in none of "
+                               f"{attempts} episodes; leave it out (--skills) or re-learn it")
+        info = write_shard(root, skill.name, 0, _concat(episodes), seeds, "expert")
+        lengths = [len(e["actions"]) for e in episodes]
+        entry = SkillEntry(
+            name=skill.name, instruction=skill.instruction,
+            train_instructions=[skill.instruction] + paraphrases(skill.instruction, config.train_paraphrases, "train"),
+            heldout_instructions=paraphrases(skill.instruction, config.heldout_paraphrases, "heldout"),
+            expert=skill.expert_kind, expert_success_rate=len(episodes) / attempts, attempts=attempts,
+            horizon=int(max(lengths) * 1.5) + 10, mean_demo_length=float(np.mean(lengths)), shards=[info])
+        emit({"event": "skill_done", "skill": skill.name, "episodes": len(episodes), "attempts": attempts,
+              "steps": info.n_steps, "time_s": time.perf_counter() - t0})
+        return entry
+    finally:
+        env.close()
+
+
+def collect_dataset(skills: list[DistillSkill], root: str | Path, config: CollectConfig | None = None, *,
+                    embed_fn: Any = None, progress: Progress | None = None,
+                    skip_failed: bool = True) -> DatasetManifest:
+    """Collect every skill into a fresh dataset at `root` (manifest written last) and cache embeddings.
+
+    skip_failed: a skill whose expert never succeeds is left out (reported through `progress`) instead
+    of failing the whole collection; with no skill left, DistillError.
+    """
+    from roboskill.sim.robot import PROPRIO_LAYOUT
+    from roboskill.tools.distill.embedding import EmbeddingCache
+
+    config = config or CollectConfig()
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    emit = progress or (lambda e: None)
+    entries = []
+    for skill in skills:
+        try:
+            entries.append(collect_skill(skill, root, config, progress))
+        except DistillError as exc:
+            if not skip_failed:
+                raise
+            emit({"event": "skill_skipped", "skill": skill.name, "reason": str(exc)})
+    if not entries:
+        raise DistillError("no skill yielded a successful expert demonstration; nothing to distil")
+    cache = EmbeddingCache(root / EMBEDDINGS, embed_fn)
+    vecs = cache.get([t for e in entries for t in e.train_instructions + e.heldout_instructions])
+    manifest = DatasetManifest(image_size=tuple(config.image_size), camera=config.camera.model_dump(),
+                               proprio_layout=list(PROPRIO_LAYOUT), embedding_dim=int(vecs.shape[1]),
+                               skills=entries)
+    write_manifest(root, manifest)
+    return manifest
+
+
+def add_shard(root: str | Path, skill: str, info: Any) -> DatasetManifest:
+    """Register a new shard (e.g. a DAgger round) of `skill` in the manifest."""
+    manifest = read_manifest(root)
+    entry = manifest.skill(skill)
+    entry.shards = [s for s in entry.shards if s.file != info.file] + [info]
+    write_manifest(root, manifest)
+    return manifest
+
+
+__all__ = ["DISTILL_CAMERA", "EVAL_SEED_BASE", "TRAIN_SEED_BASE", "CollectConfig", "ObsRecorder", "add_shard",
+           "collect_dataset", "collect_skill", "observe"]

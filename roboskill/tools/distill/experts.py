@@ -1,0 +1,134 @@
+"""Skill experts: replay a skill's learned solution (the tools' skill objects) from any state.
+
+Each sub-task's expert is the tool that learned it (`roboskill.tools.skills`): a `PrimitiveSkill`
+re-runs the motion primitive — closed-loop, it re-reads the scene, so it is an expert from *any*
+initial state (re-planning); a `TrajectorySkill` replays the optimised trajectory (open-loop by
+default: cheap, and only successful episodes are kept; `closed_loop=True` re-optimises with MPC from
+each state, slower); a `PolicySkill` runs the saved SB3 policy. Running the chain from the middle
+(`start="auto"`) picks the first sub-task whose success check does not hold yet, which is how DAgger
+asks the expert what to do from a state the student reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from roboskill.tools.distill import DistillError
+from roboskill.tools.distill.skills import DistillSkill
+
+
+def _load_sb3(path: Path, skill: str, sub: str) -> Any:
+    from stable_baselines3 import PPO, SAC
+
+    errors = []
+    for cls in (PPO, SAC):
+        try:
+            return cls.load(str(path), device="cpu")
+        except Exception as exc:  # noqa: BLE001 - try the next algorithm
+            errors.append(f"{cls.__name__}: {exc}")
+    raise DistillError(f"skill {skill!r}, sub-task {sub!r}: cannot load RL policy {path} ({'; '.join(errors)})")
+
+
+def _artefact_dir(skill: DistillSkill) -> Path | None:
+    for key in ("policy", "trajectory", "metrics"):
+        if skill.artefacts.get(key):
+            return Path(skill.artefacts[key]).parent
+    return None
+
+
+def build_experts(skill: DistillSkill, *, closed_loop_trajopt: bool = False) -> list[Any]:
+    """One tools skill object per sub-task of `skill.plan`; DistillError names a missing artefact."""
+    from roboskill.tools.skills import PolicySkill, PrimitiveSkill, TrajectorySkill
+
+    experts: list[Any] = []
+    traj: dict[str, np.ndarray] | None = None
+    for i, sub in enumerate(skill.plan.subtasks):
+        if sub.learner == "primitive":
+            experts.append(PrimitiveSkill(sub.primitive))
+        elif sub.learner == "trajopt":
+            if traj is None:
+                path = skill.artefacts.get("trajectory")
+                if not path or not Path(path).exists():
+                    raise DistillError(f"skill {skill.name!r}, sub-task {sub.name!r} (trajopt): trajectory artefact "
+                                       f"{path!r} not found; re-learn the skill or leave it out")
+                with np.load(path, allow_pickle=False) as data:
+                    traj = {k: data[k] for k in data.files}
+            acts = np.asarray(traj["actions"], dtype=np.float32).reshape(-1, 5)
+            ends = np.asarray(traj.get("subtask_ends", [len(acts)] * len(skill.plan.subtasks))).reshape(-1)
+            start = int(ends[i - 1]) if i > 0 and i - 1 < len(ends) else 0
+            stop = int(ends[i]) if i < len(ends) else len(acts)
+            experts.append(TrajectorySkill(acts[start:stop], closed_loop=closed_loop_trajopt))
+        else:
+            base = _artefact_dir(skill)
+            path = base / f"policy_{sub.name}.zip" if base is not None else None
+            if path is None or not path.exists():
+                alt = skill.artefacts.get("policy")
+                path = Path(alt) if alt else path
+            if path is None or not path.exists():
+                raise DistillError(f"skill {skill.name!r}, sub-task {sub.name!r} (rl): policy file "
+                                   f"policy_{sub.name}.zip not found next to the skill's artefacts; re-learn it")
+            experts.append(PolicySkill(_load_sb3(path, skill.name, sub.name)))
+    return experts
+
+
+@dataclass
+class ExpertOutcome:
+    success: bool
+    actions: np.ndarray                     # (T, 5) executed env actions
+    sub_success: list[bool] = field(default_factory=list)
+    start: int = 0                          # first sub-task run
+
+
+class ExpertRunner:
+    """Runs a skill's expert chain in a plan env (`roboskill.tools.runtime.make_plan_env`)."""
+
+    def __init__(self, skill: DistillSkill, env: Any, *, closed_loop_trajopt: bool = False) -> None:
+        from roboskill.sim.env import _load_functions
+
+        self.skill = skill
+        self.env = env
+        self.experts = build_experts(skill, closed_loop_trajopt=closed_loop_trajopt)
+        self._sub_success: list[Callable[[Any], bool] | None] = []
+        for sub in skill.plan.subtasks:
+            fn = None
+            if skill.trusted and sub.name in skill.trusted:
+                fn = skill.trusted[sub.name][1]
+            elif sub.success_code:
+                fn = _load_functions(None, sub.success_code, 0.5)[1]
+            self._sub_success.append(fn)
+
+    def phase(self) -> int:
+        """The first sub-task whose success check does not hold in the current state."""
+        for i, fn in enumerate(self._sub_success):
+            if fn is None or not bool(fn(self.env.state)):
+                return i
+        return len(self._sub_success) - 1
+
+    def run(self, seed: int | None = None, *, start: int | str = 0, rng_seed: int = 0) -> ExpertOutcome:
+        """Reset with `seed` (None: act from the current state), then run sub-tasks from `start`
+        ("auto": `phase()`); success = every sub-task run succeeded (as in `tools.evaluate`)."""
+        from roboskill.tools.evaluate import run_subtask
+
+        if seed is not None:
+            self.env.reset(seed=seed)
+        first = self.phase() if start == "auto" else int(start)
+        rng = np.random.default_rng(rng_seed if seed is None else seed)
+        actions: list[np.ndarray] = []
+        oks: list[bool] = []
+        for sub, expert in zip(self.skill.plan.subtasks[first:], self.experts[first:]):
+            ok, log = run_subtask(self.env, sub, expert, rng, self.skill.trusted)
+            actions.extend(log.actions)
+            oks.append(bool(ok))
+            if not ok:
+                break
+        success = len(oks) == len(self.skill.plan.subtasks) - first and all(oks)
+        acts = np.asarray(actions, dtype=np.float32).reshape(-1, 5)
+        return ExpertOutcome(success, acts, oks, first)
+
+
+__all__ = ["ExpertOutcome", "ExpertRunner", "build_experts"]

@@ -1,0 +1,163 @@
+"""The generalist policy: camera image + instruction embedding + proprioception -> 5-d action.
+
+Architecture (small on purpose: it trains on 2 CPU cores in minutes):
+- image encoder: 3 conv layers (stride 2, 2, 1) whose feature maps are modulated by the instruction
+  (FiLM: per-channel scale and shift computed from the language vector), then a spatial softmax that
+  turns each channel into an expected (x, y) image location. Why FiLM + spatial softmax: which object
+  matters depends on the instruction, and the actions are mostly "move the hand towards a place"; a
+  keypoint per channel is the compact, translation-aware feature such policies need (Levine et al. 2016).
+- instruction: the frozen 384-d MiniLM embedding (never fine-tuned; computed once and cached).
+- proprioception: the robot's 8 floats, standardised with dataset statistics stored in the checkpoint.
+- head: MLP -> tanh, matching the env's Box(-1, 1) action (dx, dy, dz, dyaw, gripper).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import BaseModel, Field
+from torch import nn
+from torch.nn import functional as F
+
+from roboskill.tools.distill import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, DistillError
+
+
+class PolicyConfig(BaseModel):
+    """Shapes and sizes of the network; stored in every checkpoint so it re-loads without flags."""
+
+    image_size: tuple[int, int] = (84, 84)
+    proprio_dim: int = 8
+    action_dim: int = 5
+    lang_dim: int = 384
+    channels: tuple[int, int, int] = (16, 32, 32)
+    lang_hidden: int = 128
+    proprio_hidden: int = 64
+    hidden: int = 256
+    proprio_mean: list[float] = Field(default_factory=lambda: [0.0] * 8)
+    proprio_std: list[float] = Field(default_factory=lambda: [1.0] * 8)
+    snap_gripper: bool = True
+    """At act time, round the gripper command to +-1: experts only ever command fully open/closed, and a
+    half-open regression average would drop grasped objects."""
+
+
+class SpatialSoftmax(nn.Module):
+    """(B, C, H, W) -> (B, 2C): the softmax-weighted mean image coordinate of each channel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.temperature = nn.Parameter(torch.ones(1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        ys = torch.linspace(-1.0, 1.0, h, device=x.device)
+        xs = torch.linspace(-1.0, 1.0, w, device=x.device)
+        attn = F.softmax(x.reshape(b, c, h * w) / self.temperature, dim=-1).reshape(b, c, h, w)
+        ex = (attn.sum(2) * xs).sum(-1)
+        ey = (attn.sum(3) * ys).sum(-1)
+        return torch.cat([ex, ey], dim=1)
+
+
+class GeneralistPolicy(nn.Module):
+    def __init__(self, config: PolicyConfig | None = None) -> None:
+        super().__init__()
+        self.config = cfg = config or PolicyConfig()
+        c1, c2, c3 = cfg.channels
+        self.conv1 = nn.Conv2d(3, c1, 5, stride=2, padding=2)
+        self.conv2 = nn.Conv2d(c1, c2, 3, stride=2, padding=1)
+        self.conv3 = nn.Conv2d(c2, c3, 3, stride=1, padding=1)
+        self.lang = nn.Sequential(nn.Linear(cfg.lang_dim, cfg.lang_hidden), nn.ReLU())
+        self.film2 = nn.Linear(cfg.lang_hidden, 2 * c2)
+        self.film3 = nn.Linear(cfg.lang_hidden, 2 * c3)
+        self.keypoints = SpatialSoftmax()
+        self.proprio = nn.Sequential(nn.Linear(cfg.proprio_dim, cfg.proprio_hidden), nn.ReLU())
+        self.head = nn.Sequential(
+            nn.Linear(2 * c3 + c3 + cfg.lang_hidden + cfg.proprio_hidden, cfg.hidden), nn.ReLU(),
+            nn.Linear(cfg.hidden, cfg.hidden), nn.ReLU(),
+            nn.Linear(cfg.hidden, cfg.action_dim),
+        )
+        self.register_buffer("proprio_mean", torch.tensor(cfg.proprio_mean, dtype=torch.float32))
+        self.register_buffer("proprio_std", torch.tensor(cfg.proprio_std, dtype=torch.float32))
+        for film in (self.film2, self.film3):  # start as the identity modulation
+            nn.init.zeros_(film.weight)
+            nn.init.zeros_(film.bias)
+
+    @staticmethod
+    def _film(x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+        gamma, beta = params.chunk(2, dim=1)
+        return x * (1.0 + gamma[:, :, None, None]) + beta[:, :, None, None]
+
+    def forward(self, images: torch.Tensor, proprio: torch.Tensor, lang: torch.Tensor) -> torch.Tensor:
+        """images: (B, 3, H, W) float in [0, 1]; proprio: (B, 8); lang: (B, 384) -> actions (B, 5) in [-1, 1]."""
+        z = self.lang(lang)
+        x = F.relu(self.conv1(images - 0.5))
+        x = F.relu(self._film(self.conv2(x), self.film2(z)))
+        x = self._film(self.conv3(x), self.film3(z))
+        feats = torch.cat([self.keypoints(x), F.relu(x).mean(dim=(2, 3))], dim=1)
+        p = self.proprio((proprio - self.proprio_mean) / self.proprio_std)
+        return torch.tanh(self.head(torch.cat([feats, z, p], dim=1)))
+
+    @torch.no_grad()
+    def act(self, image: np.ndarray, proprio: np.ndarray, lang: np.ndarray) -> np.ndarray:
+        """One action for one observation (uint8 HxWx3 image)."""
+        was_training = self.training
+        self.eval()
+        img = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255.0
+        out = self(img, torch.as_tensor(proprio, dtype=torch.float32)[None],
+                   torch.as_tensor(lang, dtype=torch.float32)[None])
+        self.train(was_training)
+        a = out[0].numpy().astype(np.float32)
+        if self.config.snap_gripper and a.shape[0] >= 1:
+            a[-1] = 1.0 if a[-1] >= 0 else -1.0
+        return a
+
+
+def images_to_tensor(images: np.ndarray) -> torch.Tensor:
+    """(B, H, W, 3) uint8 -> (B, 3, H, W) float in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float() / 255.0
+
+
+def save_checkpoint(policy: GeneralistPolicy, path: str | Path, *, skills: list[dict[str, Any]] | None = None,
+                    history: list[dict[str, Any]] | None = None, extra: dict[str, Any] | None = None) -> Path:
+    """Write `path` atomically: format/version, config, weights, the skills it was trained on, history."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
+        "created_at": datetime.now(timezone.utc).isoformat(),
+        "config": policy.config.model_dump(mode="json"),
+        "state_dict": policy.state_dict(),
+        "skills": skills or [], "history": history or [], "extra": extra or {},
+    }
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def load_checkpoint(path: str | Path) -> tuple[GeneralistPolicy, dict[str, Any]]:
+    """(policy in eval mode, the checkpoint's metadata) from a file written by `save_checkpoint`."""
+    path = Path(path)
+    if not path.exists():
+        raise DistillError(f"{path}: no checkpoint here; train one with `roboskill distill`")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unpickling problem is a bad file for the user
+        raise DistillError(f"{path}: cannot read checkpoint ({exc}); re-train it") from None
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise DistillError(f"{path}: not a roboskill generalist checkpoint (format {payload.get('format')!r})")
+    if int(payload.get("version", -1)) > CHECKPOINT_VERSION:
+        raise DistillError(f"{path}: checkpoint version {payload['version']} is newer than this roboskill")
+    policy = GeneralistPolicy(PolicyConfig.model_validate(payload["config"]))
+    policy.load_state_dict(payload["state_dict"])
+    policy.eval()
+    meta = {k: v for k, v in payload.items() if k != "state_dict"}
+    return policy, meta
+
+
+__all__ = ["GeneralistPolicy", "PolicyConfig", "SpatialSoftmax", "images_to_tensor", "load_checkpoint",
+           "save_checkpoint"]

@@ -1,0 +1,152 @@
+"""Behaviour cloning of the generalist on a DemoData (torch, CPU).
+
+Why these choices: skills are balanced (each skill gets the same share of every epoch however long
+its demos are), the instruction of each sample is drawn from the skill's training instructions (the
+original plus train-split paraphrases) so the policy keys on meaning rather than one sentence, and
+images get a random shift of a few pixels (DrQ-style) — with tens of demos per skill that augmentation
+is what keeps a CNN from memorising pixels. Threads are capped (`threads`, at most 2): the machine is
+a 2-core laptop shared with the simulator.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import BaseModel, Field
+from torch.nn import functional as F
+
+from roboskill.tools.distill.dataset import DemoData
+from roboskill.tools.distill.policy import GeneralistPolicy, PolicyConfig, images_to_tensor
+
+
+class TrainConfig(BaseModel):
+    epochs: int = Field(20, ge=0)
+    batch_size: int = Field(64, ge=1)
+    lr: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(1e-5, ge=0)
+    shift: int = Field(4, ge=0)
+    """Random image shift (pixels) for augmentation; 0 disables it."""
+    gripper_weight: float = Field(2.0, ge=0)
+    """Loss weight of the gripper dimension (it decides grasps; errors there are costly)."""
+    threads: int = Field(1, ge=1, le=2)
+    seed: int = 0
+    max_time_s: float | None = Field(None, gt=0)
+    """Stop after this many seconds of training (checked between batches)."""
+
+
+def random_shift(x: torch.Tensor, pad: int, gen: torch.Generator) -> torch.Tensor:
+    """Pad by replication and crop back at a random offset per sample."""
+    if pad <= 0:
+        return x
+    b, _, h, w = x.shape
+    padded = F.pad(x, (pad, pad, pad, pad), mode="replicate")
+    ox = torch.randint(0, 2 * pad + 1, (b,), generator=gen)
+    oy = torch.randint(0, 2 * pad + 1, (b,), generator=gen)
+    rows = (oy[:, None] + torch.arange(h)[None]).clamp(max=h + 2 * pad - 1)
+    cols = (ox[:, None] + torch.arange(w)[None]).clamp(max=w + 2 * pad - 1)
+    bi = torch.arange(b)[:, None, None]
+    out = padded.permute(0, 2, 3, 1)[bi, rows[:, :, None], cols[:, None, :]]
+    return out.permute(0, 3, 1, 2).contiguous()
+
+
+def new_policy(data: DemoData, **overrides: Any) -> GeneralistPolicy:
+    """A fresh policy sized for `data` (image size, embedding size) with its proprioception statistics."""
+    mean, std = data.proprio_stats()
+    h, w = data.manifest.image_size
+    cfg = PolicyConfig(image_size=(h, w), lang_dim=int(data.instruction_embeddings[0].shape[1]),
+                       proprio_dim=int(data.proprio.shape[1]), action_dim=int(data.actions.shape[1]),
+                       proprio_mean=mean.tolist(), proprio_std=std.tolist(), **overrides)
+    return GeneralistPolicy(cfg)
+
+
+def _balanced_indices(skill_index: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    counts = np.bincount(skill_index)
+    w = 1.0 / counts[skill_index]
+    return rng.choice(len(skill_index), size=n, replace=True, p=w / w.sum())
+
+
+def batch_loss(policy: GeneralistPolicy, data: DemoData, idx: np.ndarray, rng: np.random.Generator,
+               gen: torch.Generator, config: TrainConfig, augment: bool = True) -> torch.Tensor:
+    images = images_to_tensor(data.images[idx])
+    if augment:
+        images = random_shift(images, config.shift, gen)
+    langs = np.stack([
+        data.instruction_embeddings[k][rng.integers(len(data.instruction_embeddings[k]))] if augment
+        else data.instruction_embeddings[k][0]
+        for k in data.skill_index[idx]])
+    pred = policy(images, torch.from_numpy(data.proprio[idx]), torch.from_numpy(langs))
+    target = torch.from_numpy(data.actions[idx])
+    w = torch.ones(target.shape[1])
+    w[-1] = config.gripper_weight
+    return (((pred - target) ** 2) * w).mean()
+
+
+@torch.no_grad()
+def evaluate_loss(policy: GeneralistPolicy, data: DemoData, config: TrainConfig, max_samples: int = 2048) -> float:
+    """Mean BC loss without augmentation on (up to `max_samples` of) the data."""
+    rng = np.random.default_rng(12345)
+    idx = np.arange(len(data)) if len(data) <= max_samples else rng.choice(len(data), max_samples, replace=False)
+    policy.eval()
+    losses = []
+    gen = torch.Generator().manual_seed(0)
+    for s in range(0, len(idx), 256):
+        chunk = idx[s:s + 256]
+        losses.append(float(batch_loss(policy, data, chunk, rng, gen, config, augment=False)) * len(chunk))
+    policy.train()
+    return sum(losses) / len(idx)
+
+
+def train_bc(data: DemoData, config: TrainConfig | None = None, policy: GeneralistPolicy | None = None,
+             log: Callable[[dict[str, Any]], None] | None = None) -> tuple[GeneralistPolicy, list[dict[str, Any]]]:
+    """Train (or continue training) `policy` by behaviour cloning; returns it and the per-epoch history.
+
+    History rows: {epoch, loss (mean training loss of the epoch), eval_loss (no augmentation),
+    time_s (cumulative)}; epoch 0 is the loss before any update.
+    """
+    config = config or TrainConfig()
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)
+    policy = policy or new_policy(data)
+    policy.train()
+    opt = torch.optim.AdamW(policy.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = max(1, int(np.ceil(len(data) / config.batch_size)))
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, config.epochs * steps_per_epoch),
+                                                       eta_min=config.lr * 0.05)
+    history = [{"epoch": 0, "loss": None, "eval_loss": evaluate_loss(policy, data, config), "time_s": 0.0}]
+    if log:
+        log(history[-1])
+    t0 = time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        idx_all = _balanced_indices(data.skill_index, steps_per_epoch * config.batch_size, rng)
+        total, n = 0.0, 0
+        stop = False
+        for s in range(steps_per_epoch):
+            idx = idx_all[s * config.batch_size:(s + 1) * config.batch_size]
+            loss = batch_loss(policy, data, idx, rng, gen, config)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(idx)
+            n += len(idx)
+            if config.max_time_s is not None and time.perf_counter() - t0 > config.max_time_s:
+                stop = True
+                break
+        row = {"epoch": epoch, "loss": total / max(n, 1), "eval_loss": evaluate_loss(policy, data, config),
+               "time_s": time.perf_counter() - t0}
+        history.append(row)
+        if log:
+            log(row)
+        if stop:
+            break
+    policy.eval()
+    return policy, history
+
+
+__all__ = ["TrainConfig", "batch_loss", "evaluate_loss", "new_policy", "random_shift", "train_bc"]

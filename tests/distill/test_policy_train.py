@@ -1,0 +1,71 @@
+"""The policy network, BC training on a synthetic dataset, checkpoints — no simulator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from roboskill.tools.distill import DistillError
+from roboskill.tools.distill.dataset import DatasetManifest, DemoData, SkillEntry, write_manifest, write_shard
+from roboskill.tools.distill.embedding import EmbeddingCache
+from roboskill.tools.distill.policy import GeneralistPolicy, PolicyConfig, load_checkpoint, save_checkpoint
+from roboskill.tools.distill.train import TrainConfig, random_shift, train_bc
+from tests.distill.conftest import fake_embed
+
+
+def _synthetic(tmp_path) -> DemoData:
+    """Two 'skills' whose action depends on the instruction and on where a bright square is."""
+    rng = np.random.default_rng(0)
+    entries = []
+    for k, name in enumerate(("left", "right")):
+        n = 96
+        imgs = np.zeros((n, 24, 24, 3), np.uint8)
+        xs = rng.integers(2, 20, n)
+        for i, x in enumerate(xs):
+            imgs[i, 10:14, x:x + 3] = 255
+        actions = np.zeros((n, 5), np.float32)
+        actions[:, 0] = (xs - 12) / 12.0
+        actions[:, 4] = 1.0 if k == 0 else -1.0
+        arrays = {"images": imgs, "proprio": rng.standard_normal((n, 8)).astype(np.float32), "actions": actions,
+                  "episode": np.zeros(n, np.int32), "step": np.arange(n, dtype=np.int32)}
+        entries.append(SkillEntry(name=name, instruction=f"go {name}", train_instructions=[f"go {name}"],
+                                  shards=[write_shard(tmp_path, name, 0, arrays, seeds=[k])]))
+    write_manifest(tmp_path, DatasetManifest(image_size=(24, 24), skills=entries))
+    return DemoData(tmp_path, embeddings=EmbeddingCache(tmp_path / "embeddings.npz", fake_embed))
+
+
+def test_forward_shapes_and_range() -> None:
+    policy = GeneralistPolicy(PolicyConfig(image_size=(32, 32)))
+    out = policy(torch.rand(3, 3, 32, 32), torch.zeros(3, 8), torch.zeros(3, 384))
+    assert out.shape == (3, 5) and float(out.detach().abs().max()) <= 1.0
+    a = policy.act(np.zeros((84, 84, 3), np.uint8), np.zeros(8), np.zeros(384))  # any image size works
+    assert a.shape == (5,) and a.dtype == np.float32
+
+
+def test_random_shift_keeps_shape() -> None:
+    x = torch.rand(4, 3, 10, 12)
+    y = random_shift(x, 2, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape
+    assert torch.equal(random_shift(x, 0, torch.Generator()), x)
+
+
+def test_bc_lowers_the_loss_and_checkpoint_round_trips(tmp_path) -> None:
+    data = _synthetic(tmp_path)
+    policy, history = train_bc(data, TrainConfig(epochs=6, batch_size=32, shift=1, lr=3e-3))
+    assert history[0]["epoch"] == 0 and len(history) == 7
+    assert history[-1]["eval_loss"] < 0.5 * history[0]["eval_loss"], history
+    assert torch.get_num_threads() <= 2
+    path = save_checkpoint(policy, tmp_path / "ck" / "policy.pt", skills=[{"name": "left"}], history=history)
+    loaded, meta = load_checkpoint(path)
+    assert meta["skills"] == [{"name": "left"}] and meta["config"]["image_size"] == [24, 24]
+    obs = (data.images[0], data.proprio[0], data.instruction_embeddings[0][0])
+    np.testing.assert_allclose(loaded.act(*obs), policy.act(*obs), atol=1e-6)
+
+
+def test_bad_checkpoint_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(DistillError, match="no checkpoint"):
+        load_checkpoint(tmp_path / "missing.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(DistillError, match="cannot read checkpoint"):
+        load_checkpoint(tmp_path / "junk.pt")
