@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_CONFIG_FILE = "roboskill.yaml"
@@ -29,6 +29,8 @@ class LLMSettings(BaseModel):
     `offline` is the embedded procedural generator (not an LLM); `openai` is any OpenAI-compatible
     endpoint through langchain-openai (OpenAI, vLLM, Ollama, llama.cpp server, LM Studio).
     """
+
+    model_config = ConfigDict(extra="forbid")  # a typo (`modle:`) is an error naming it, not silently ignored
 
     provider: Literal["auto", "offline", "openai"] = "auto"
     model: str = "gpt-4o-mini"
@@ -56,6 +58,8 @@ class LLMSettings(BaseModel):
 class BudgetSettings(BaseModel):
     """Bounds that keep an open-ended loop from running away."""
 
+    model_config = ConfigDict(extra="forbid")
+
     max_tasks: int = Field(5, ge=1)
     max_iterations_per_task: int = Field(3, ge=1, le=50)
     candidates_per_iteration: int = Field(2, ge=1, le=32)
@@ -68,6 +72,8 @@ class BudgetSettings(BaseModel):
 
 class ExecutorSettings(BaseModel):
     """Where training jobs run: a local process pool (default) or a Ray cluster."""
+
+    model_config = ConfigDict(extra="forbid")
 
     kind: Literal["local", "ray"] = "local"
     workers: int | None = Field(None, ge=1)
@@ -128,10 +134,18 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
             loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        except RecursionError:  # "[[[[…" thousands deep: PyYAML recurses per level
+            raise ConfigError(f"{path}: not valid YAML: nested too deeply") from None
+        except OSError as exc:  # a directory, no permission, ...
+            raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path}: the top level must be a mapping of settings, got {type(loaded).__name__}")
+        bad_keys = [k for k in loaded if not isinstance(k, str)]
+        if bad_keys:  # `1: 2` would otherwise escape as a TypeError from Settings(**data)
+            raise ConfigError(f"{path}: setting names must be text, got {bad_keys[0]!r}; see the documented keys "
+                              "(home, llm, budgets, executor, ...)")
         data = loaded
     clean_overrides = {k: v for k, v in overrides.items() if v is not None}
     data = _deep_merge(data, clean_overrides)

@@ -7,21 +7,10 @@ tested without PyBullet. Agents never touch PyBullet themselves; every call belo
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any, Callable
 
 from roboskill.agents.deps import ARTICULATED_KINDS, TrainRequest
-
-log = logging.getLogger(__name__)
-
-
-def _as_dict(obj: Any) -> dict[str, Any]:
-    if isinstance(obj, dict):
-        return obj
-    if hasattr(obj, "model_dump"):
-        return obj.model_dump(mode="json")
-    return dict(vars(obj))
 
 
 # --------------------------------------------------------------------------- scene
@@ -40,13 +29,11 @@ def validate_scene(scene: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def scene_picture(scene: dict[str, Any], path: Path) -> str | None:
-    """Render the scene once to a PNG (for the chat review); None when rendering is unavailable."""
-    try:
-        from roboskill.sim import render
-        from roboskill.sim.builder import build_scene
-        from roboskill.sim.spec import SceneSpec
-    except ImportError:
-        return None
+    """Render the scene once to a PNG (for the chat review)."""
+    from roboskill.sim import render
+    from roboskill.sim.builder import build_scene
+    from roboskill.sim.spec import SceneSpec
+
     spec = SceneSpec.model_validate(scene)
     world = build_scene(spec, validate=False)
     try:
@@ -58,23 +45,14 @@ def scene_picture(scene: dict[str, Any], path: Path) -> str | None:
 
 
 def catalog() -> list[dict[str, Any]]:
-    """The asset catalog as [{name, kind, tags, size}] for prompts (sizes measured once, then cached)."""
-    try:
-        from roboskill.sim.catalog import get_catalog
-    except ImportError:
-        return []
+    """The asset catalog as [{name, kind, tags, size}] for prompts (sizes measured once, then cached on disk)."""
+    from roboskill.sim.catalog import get_catalog
+
     cat = get_catalog()
-    entries = cat.find(None)
-    try:
-        cat.measure([e.name for e in entries])
-    except Exception as exc:  # noqa: BLE001 - sizes are a hint for the designer, not required
-        log.warning("could not measure catalog assets: %s", exc)
-    out = []
-    for e in entries:
-        size = cat.size(e.name) if e.size is None else e.size
-        out.append({"name": e.name, "kind": e.kind, "tags": list(e.tags),
-                    "size": [round(float(v), 3) for v in size] if size else None})
-    return out
+    cat.measure()  # every non-random entry not measured yet; sizes are cached by the catalog
+    return [{"name": e.name, "kind": e.kind, "tags": list(e.tags),
+             "size": [round(float(v), 3) for v in e.size] if e.size else None}
+            for e in cat.find(None)]
 
 
 def articulated_kinds() -> list[str]:
@@ -145,7 +123,8 @@ def executor_trainer(settings: Any) -> Callable[..., list[dict[str, Any]]]:
 
         jobs = [
             TrainJob(spec=SceneSpec.model_validate(r.scene), plan=SkillPlan.model_validate(r.plan), out_dir=str(r.out_dir),
-                     budget_s=r.budget_s, seed=r.seed, n_eval_episodes=r.n_eval_episodes)
+                     budget_s=r.budget_s, seed=r.seed, n_eval_episodes=r.n_eval_episodes, env_id=r.env_id,
+                     options={"stop_below": r.stop_below} if r.stop_below is not None else {})
             for r in requests
         ]
         executor = Executor(settings=settings.executor)
@@ -153,15 +132,53 @@ def executor_trainer(settings: Any) -> Callable[..., list[dict[str, Any]]]:
             results = executor.map(jobs)
         finally:
             executor.close()
-        out = []
-        for res in results:
-            if isinstance(res, JobFailure):
-                d = {"error": f"{res.kind}: {res.error}", "success_rate": 0.0}
-            else:
-                d = res.model_dump(mode="json")
-            out.append(d)
+        out = [{"error": f"{res.kind}: {res.error}", "success_rate": 0.0} if isinstance(res, JobFailure)
+               else res.model_dump(mode="json") for res in results]
         if progress:
             progress({"done": len(out), "total": len(out)})
         return out
 
     return train
+
+
+# --------------------------------------------------------------------------- external envs (`learn --env`)
+EXTERNAL_TIMEOUT_S = 120.0
+
+
+def _in_worker(settings: Any, fn: Callable[[Any], Any], arg: Any) -> Any:
+    """Run a tools function in one isolated executor worker (the agent process never starts a simulator)."""
+    from roboskill.tools.executor import Executor, JobFailure
+
+    executor = Executor("local", workers=1, job_memory_mb=settings.executor.job_memory_mb)
+    try:
+        (result,) = executor.map_fn(fn, [arg], timeout_s=EXTERNAL_TIMEOUT_S)
+    finally:
+        executor.close()
+    if isinstance(result, JobFailure):
+        raise RuntimeError(f"{result.kind}: {result.error}")
+    return result
+
+
+def external_describer(settings: Any) -> Callable[[str], dict[str, Any]]:
+    """describe_env(env_id) -> {"describe": ExternalState.describe() + extras, "state_doc": str}."""
+
+    def describe(env_id: str) -> dict[str, Any]:
+        from roboskill.tools.train_external import describe_external
+
+        return _in_worker(settings, describe_external, env_id)
+
+    return describe
+
+
+def external_code_checker(settings: Any, dry_run_steps: int = 10) -> Callable[[dict[str, Any], str], list[dict[str, Any]]]:
+    """check_external_code(plan, env_id): static sandbox checks, then a dry run on the external env."""
+
+    def check(plan: dict[str, Any], env_id: str) -> list[dict[str, Any]]:
+        from roboskill.tools.train_external import dry_run_external
+
+        errors = check_plan_code(plan, None)
+        if errors or dry_run_steps <= 0:
+            return errors
+        return _in_worker(settings, dry_run_external, (env_id, plan, dry_run_steps))
+
+    return check

@@ -34,6 +34,7 @@ class TrainRequest:
     seed: int
     n_eval_episodes: int
     env_id: str | None = None
+    stop_below: float | None = None    # the acceptance threshold: evaluation may stop once it is out of reach
 
 
 Trainer = Callable[[list[TrainRequest], Callable[[dict[str, Any]], None] | None], list[dict[str, Any]]]
@@ -86,6 +87,10 @@ class Deps:
     check_plan_code: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]] = lambda plan, scene: []
     scene_picture: Callable[[dict[str, Any], Path], str | None] = lambda scene, path: None
     catalog: Callable[[], list[dict[str, Any]]] = lambda: []
+    # `learn --env`: {"describe": ExternalState.describe() (+ max_episode_steps, state_kind), "state_doc": str}
+    describe_env: Callable[[str], dict[str, Any]] = lambda env_id: {"describe": {"env_id": env_id}, "state_doc": ""}
+    # `learn --env`: like check_plan_code, but the dry run steps the external env
+    check_external_code: Callable[[dict[str, Any], str], list[dict[str, Any]]] = lambda plan, env_id: []
     articulated_kinds: list[str] = field(default_factory=lambda: list(ARTICULATED_KINDS))
     deadline: float | None = None                   # time.monotonic() bound of this process's session
     retry_sleep: Callable[[float], None] = time.sleep

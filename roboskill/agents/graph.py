@@ -11,6 +11,9 @@ Read `build_graph` top to bottom: it is the plan.
         ▲           refine_reward → write_rewards · refine_scene → design_scene · decompose → write_rewards
         └──────── give_up ◀─ (critic gives up, iterations/repairs/budget exhausted, a step failed)
 
+    `learn --env ENV_ID`: start_task ─▶ describe_env ─▶ write_rewards (no scene designer; the env's own
+    objects, goal and state API go to the reward writer; refine_scene → write_rewards).
+
 Nodes are plain functions `node(state, deps) -> update`; `_wrap` adds the tracing span, the live
 view update and turns `StepFailed` into a recorded `failure_reason` (the router then sends the task
 to `give_up`). Every routing decision is also a trace event. Writes to memory are idempotent on
@@ -112,7 +115,7 @@ def propose(state: GraphState, deps: Deps) -> Update:
 def check_novelty(state: GraphState, deps: Deps) -> Update:
     proposal = TaskProposal.model_validate(state["proposal"])
     verdict = deps.library.is_novel(proposal.description)
-    nearest = [(n, round(float(s), 3)) for n, s in (getattr(verdict, "nearest", None) or [])][:3]
+    nearest = [(n, round(float(s), 3)) for n, s in (verdict.nearest or [])][:3]
     _decision(deps, state, "novelty", novel=bool(verdict.novel), nearest=nearest, proposal=proposal.name)
     if verdict.novel:
         return {"novelty_feedback": None, "task_id": f"t{int(state.get('tasks_started') or 1):03d}_{proposal.name}"}
@@ -126,6 +129,28 @@ def check_novelty(state: GraphState, deps: Deps) -> Update:
         update["failure_reason"] = f"no novel task after {state.get('proposal_attempt')} proposals: {feedback}"
         update["task_id"] = f"t{int(state.get('tasks_started') or 1):03d}_{proposal.name}"
     return update
+
+
+def external_scene(env_id: str) -> dict[str, Any]:
+    """The SceneSpec recorded for a skill learned on an external env: empty, named after the env.
+
+    Why a placeholder rather than no scene: SkillRecord, run views and the critic keep one shape for
+    both kinds of task; the env id itself travels in `state["env_id"]`, the TrainJob and the record's metrics.
+    """
+    slug = "".join(c if c.isalnum() else "_" for c in env_id.lower()).strip("_")[:60] or "external_env"
+    return {"name": slug, "description": f"external gymnasium env {env_id} (learn --env)", "table": False, "objects": []}
+
+
+def describe_env(state: GraphState, deps: Deps) -> Update:
+    """`learn --env`: no scene designer; read the env's objects, goal and state API for the reward writer."""
+    env_id = str(state.get("env_id"))
+    try:
+        info = deps.describe_env(env_id)
+    except Exception as exc:  # noqa: BLE001 - e.g. the module does not import: the task fails with the reason
+        _decision(deps, state, "describe_env", ok=False, env_id=env_id, error=str(exc)[:500])
+        return _failure(state, f"external env {env_id} could not be described: {exc}")
+    _decision(deps, state, "describe_env", ok=True, env_id=env_id, describe=info.get("describe"))
+    return {"scene": external_scene(env_id), "scene_errors": [], "external": info}
 
 
 def design_scene(state: GraphState, deps: Deps) -> Update:
@@ -159,9 +184,10 @@ def write_rewards(state: GraphState, deps: Deps) -> Update:
 
 def check_code(state: GraphState, deps: Deps) -> Update:
     errors: list[dict[str, Any]] = []
+    env_id = state.get("env_id")
     for i, plan in enumerate(state.get("candidates") or []):
-        for err in deps.check_plan_code(plan, state["scene"]):
-            errors.append({"candidate": i, **err})
+        found = deps.check_external_code(plan, env_id) if env_id else deps.check_plan_code(plan, state["scene"])
+        errors.extend({"candidate": i, **err} for err in found)
     _decision(deps, state, "check_code", ok=not errors, n_errors=len(errors))
     if not errors:
         return {"code_errors": []}
@@ -250,7 +276,8 @@ def train(state: GraphState, deps: Deps) -> Update:
         _write_candidate_files(out, plan)
         requests.append(TrainRequest(index=i, scene=state.get("scene") or {}, plan=plan, out_dir=out,
                                      budget_s=b.train_budget_s, seed=deps.settings.seed + 1000 * iteration + i,
-                                     n_eval_episodes=b.eval_episodes, env_id=state.get("env_id")))
+                                     n_eval_episodes=b.eval_episodes, env_id=state.get("env_id"),
+                                     stop_below=deps.accept_min_success))
     deps.progress(event="train_start", n=len(requests), budget_s=b.train_budget_s)
     with deps.tracer.span("tool", "train", n_candidates=len(requests), budget_s=b.train_budget_s) as span:
         try:
@@ -303,6 +330,8 @@ def accept(state: GraphState, deps: Deps) -> Update:
     plan = state["candidates"][best]
     report = state["reports"][best]
     proposal = TaskProposal.model_validate(state["proposal"])
+    if state.get("env_id"):  # Eureka's protocol: say which env's own success check judged the skill
+        report = {**report, "env_id": state["env_id"], "judged_by": "env info['is_success']"}
     record = SkillRecord(
         name=proposal.name,
         description=proposal.description,
@@ -351,7 +380,13 @@ def next_task(state: GraphState, deps: Deps) -> Update:
 def after_start(state: GraphState) -> str:
     if state.get("stop_reason"):
         return "end"
-    return "design_scene" if state.get("proposal") else "propose"
+    if not state.get("proposal"):
+        return "propose"
+    return "describe_env" if state.get("env_id") else "design_scene"
+
+
+def after_describe(state: GraphState) -> str:
+    return _failed_or(state, "write_rewards")
 
 
 def _failed_or(state: GraphState, nxt: str) -> str:
@@ -401,8 +436,9 @@ def after_critique(state: GraphState) -> str:
     if state.get("failure_reason"):
         return "give_up"
     action = (state.get("critique") or {}).get("action")
+    scene_node = "write_rewards" if state.get("env_id") else "design_scene"  # an external env has no scene to refine
     return {"accept": "accept", "refine_reward": "write_rewards", "decompose": "write_rewards",
-            "refine_scene": "design_scene"}.get(action, "give_up")
+            "refine_scene": scene_node}.get(action, "give_up")
 
 
 # --------------------------------------------------------------------------- assembly
@@ -431,6 +467,7 @@ NODES: dict[str, Callable[[GraphState, Deps], Update]] = {
     "start_task": start_task,
     "propose": propose,
     "check_novelty": check_novelty,
+    "describe_env": describe_env,
     "design_scene": design_scene,
     "validate_scene": validate_scene,
     "write_rewards": write_rewards,
@@ -454,7 +491,9 @@ def build_graph(deps: Deps, checkpointer: Any = None) -> Any:
         else:
             g.add_node(name, _wrap(name, fn, deps))
     g.add_edge(START, "start_task")
-    g.add_conditional_edges("start_task", after_start, {"end": END, "propose": "propose", "design_scene": "design_scene"})
+    g.add_conditional_edges("start_task", after_start, {"end": END, "propose": "propose", "design_scene": "design_scene",
+                                                         "describe_env": "describe_env"})
+    g.add_conditional_edges("describe_env", after_describe, ["write_rewards", "give_up"])
     g.add_conditional_edges("propose", after_propose, ["check_novelty", "give_up"])
     g.add_conditional_edges("check_novelty", after_novelty, ["propose", "design_scene", "give_up"])
     g.add_conditional_edges("design_scene", after_design, ["validate_scene", "give_up"])

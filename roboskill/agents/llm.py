@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from roboskill.agents.prompts import JSONExtractionError, extract_json, render_messages, repair_messages
 from roboskill.agents.schemas import ROLE_SCHEMAS
+from roboskill.tracing.redact import redact_text
 
 log = logging.getLogger(__name__)
 
@@ -134,19 +135,16 @@ def classify_error(exc: BaseException) -> tuple[bool, str]:
     Retryable: 429, 5xx, 408/409, timeouts, connection errors/resets. Not retryable: 4xx like a bad
     key (401) or an unknown model (404) — retrying those only burns the budget.
     """
-    try:
-        import openai
-    except ImportError:  # pragma: no cover
-        openai = None  # type: ignore[assignment]
-    if openai is not None:
-        if isinstance(exc, openai.APITimeoutError):
-            return True, "timeout"
-        if isinstance(exc, openai.APIConnectionError):
-            return True, f"connection error: {exc}"
-        if isinstance(exc, openai.APIStatusError):
-            code = exc.status_code
-            retry = code in (408, 409, 429) or code >= 500
-            return retry, f"HTTP {code}: {str(exc)[:200]}"
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return True, "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return True, f"connection error: {exc}"
+    if isinstance(exc, openai.APIStatusError):
+        code = exc.status_code
+        retry = code in (408, 409, 429) or code >= 500
+        return retry, f"HTTP {code}: {str(exc)[:200]}"
     if isinstance(exc, (TimeoutError, ConnectionError)):
         return True, f"{type(exc).__name__}: {exc}"
     name = type(exc).__name__
@@ -174,6 +172,7 @@ def invoke_with_retry(
             return result
         except Exception as exc:  # noqa: BLE001 - classified below; never crash the run on a provider fault
             retryable, last = classify_error(exc)
+            last = redact_text(last)  # error bodies may echo the key; `last` reaches logs, run.json and the library
             if not retryable or attempt >= policy.max_retries:
                 break
             wait = policy.delay(attempt, _retry_after(exc))
@@ -271,13 +270,7 @@ def make_chat_model(llm: Any, role: str | None = None, *, seed: int | None = Non
     """The chat model for `role` from `Settings.llm` (per-role model overrides honoured)."""
     provider = llm.resolved_provider()
     if provider == "offline":
-        try:
-            from roboskill.agents.offline import OfflineChatModel  # type: ignore[attr-defined]
-        except ImportError as exc:
-            raise LLMConfigError(
-                "the offline model (roboskill.agents.offline.OfflineChatModel) is not available: "
-                f"{exc}; configure an OpenAI-compatible endpoint with --llm openai --base-url URL"
-            ) from None
+        from roboskill.agents.offline import OfflineChatModel
         return OfflineChatModel(seed=llm.seed if seed is None else seed)
     from langchain_openai import ChatOpenAI
 

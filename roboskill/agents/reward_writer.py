@@ -17,12 +17,14 @@ from roboskill.agents.schemas import RewardCandidates
 MAX_EXAMPLES = 3
 
 
-def _examples(deps: Deps, description: str) -> list[dict[str, Any]]:
+def _examples(deps: Deps, description: str, env_id: str | None = None) -> list[dict[str, Any]]:
+    """Plans of similar learned skills; for an external env only those learned on that same env."""
     try:
         similar = deps.library.similar_successful(description, k=MAX_EXAMPLES)
     except Exception:  # noqa: BLE001 - examples are a hint; a library hiccup must not fail the step
         return []
-    return [{"name": r.name, "plan": r.plan.model_dump(mode="json")} for r in similar]
+    return [{"name": r.name, "plan": r.plan.model_dump(mode="json")} for r in similar
+            if (r.metrics or {}).get("env_id") == env_id]
 
 
 def writer_context(deps: Deps, state: dict[str, Any]) -> dict[str, Any]:
@@ -33,18 +35,23 @@ def writer_context(deps: Deps, state: dict[str, Any]) -> dict[str, Any]:
     reflection = None
     if reports and 0 <= best < len(reports):
         reflection = reports[best].get("reflection_text") or reports[best].get("error")
-    return {
+    external = state.get("external") if state.get("env_id") else None
+    context: dict[str, Any] = {
         "task": task,
-        "scene": state.get("scene"),
+        "scene": None if external else state.get("scene"),
         "k": deps.budgets.candidates_per_iteration,
-        "primitives": primitives_catalog(),
-        "examples": _examples(deps, task.get("description", "")),
+        "primitives": [] if external else primitives_catalog(),
+        "examples": _examples(deps, task.get("description", ""), state.get("env_id")),
         "previous_candidates": state.get("candidates") or None,
         "critic_feedback": critique.get("feedback") or None,
         "component_feedback": critique.get("component_feedback") or {},
         "reflection": reflection,
         "sandbox_errors": list(state.get("code_errors") or []),
     }
+    if external:  # `learn --env`: the env's own objects/goal and its state API replace the scene
+        context["external_env"] = dict(external.get("describe") or {"env_id": state.get("env_id")})
+        context["external_state_api"] = str(external.get("state_doc") or "")
+    return context
 
 
 def write_rewards(deps: Deps, state: dict[str, Any]) -> StructuredResult[RewardCandidates]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from roboskill.agents.deps import Deps, NullTracer
+from roboskill.agents.deps import Deps
 from roboskill.agents.llm import ChatModels
 from roboskill.agents.state import Mode, initial_state
 from roboskill.config import Settings, load_settings
@@ -60,18 +60,14 @@ def _now() -> str:
 
 
 # --------------------------------------------------------------------------- dependencies
-def make_tracer(run_dir: Path, run_id: str) -> tuple[Any, list[Any]]:
-    """The run's Tracer and LangChain callbacks; a NullTracer when tracing is unavailable."""
-    try:
-        from roboskill.tracing import Tracer, TracingCallbackHandler  # type: ignore[attr-defined]
-    except ImportError:
-        return NullTracer(), []
+def make_tracer(run_dir: Path, run_id: str, settings: Settings | None = None) -> tuple[Any, list[Any]]:
+    """The run's Tracer and its LangChain callbacks (LLM spans priced with the configured per-1k prices)."""
+    from roboskill.tracing import Tracer
+
     tracer = Tracer(run_dir / "traces.sqlite", run_id)
-    try:
-        handler = TracingCallbackHandler(tracer)
-    except Exception:  # noqa: BLE001 - traces of LLM calls are optional, the run is not
-        return tracer, []
-    return tracer, [handler]
+    llm = settings.llm if settings is not None else None
+    prices = {"price_per_1k_input": llm.price_per_1k_input, "price_per_1k_output": llm.price_per_1k_output} if llm else {}
+    return tracer, tracer.callbacks(**prices)
 
 
 DepsFactory = Callable[[Settings, Path, str, Any, list[Any]], Deps]
@@ -95,6 +91,8 @@ def default_deps(settings: Settings, run_dir: Path, run_id: str, tracer: Any, ca
         check_plan_code=adapters.check_plan_code,
         scene_picture=adapters.scene_picture,
         catalog=adapters.catalog,
+        describe_env=adapters.external_describer(settings),
+        check_external_code=adapters.external_code_checker(settings),
     )
 
 
@@ -256,6 +254,7 @@ def open_run(
         run_dir = run_dir_for(settings, run_id)
         if not (run_dir / "checkpoints.sqlite").exists():
             raise RunError(f"{run_dir}: no checkpoints.sqlite here — nothing to resume (is the run id right? runs live in {settings.runs_root})")
+        _check_checkpoints(run_dir / "checkpoints.sqlite", run_id)
         old = _read_run_json(run_dir)
         mode = old.get("mode", mode)
         started_at = old.get("started_at") or _now()
@@ -274,7 +273,12 @@ def open_run(
         saver.setup()
     except sqlite3.DatabaseError as exc:
         raise RunError(f"{run_dir / 'checkpoints.sqlite'}: checkpoint store is unreadable ({exc}); nothing was deleted") from None
-    tracer, callbacks = make_tracer(run_dir, run_id)
+    try:
+        tracer, callbacks = make_tracer(run_dir, run_id, settings)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise RunError(f"{run_dir / 'traces.sqlite'}: trace store is unreadable ({exc}); nothing was deleted — move the "
+                       "file aside to continue without the old traces") from None
     deps = (deps_factory or default_deps)(settings, run_dir, run_id, tracer, callbacks)
     if settings.budgets.wall_clock_s:
         deps.deadline = time.monotonic() + settings.budgets.wall_clock_s
@@ -285,14 +289,45 @@ def open_run(
     return run
 
 
+def _check_checkpoints(path: Path, run_id: str) -> None:
+    """Refuse to resume from a checkpoint store that is unreadable or holds nothing for this run.
+
+    Opened read-only first, so an empty or foreign file is reported, not silently initialised (written to).
+    """
+    try:
+        ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            found = "checkpoints" in tables and ro.execute(
+                "SELECT 1 FROM checkpoints WHERE thread_id=? LIMIT 1", (run_id,)).fetchone() is not None
+        finally:
+            ro.close()
+    except sqlite3.DatabaseError as exc:
+        raise RunError(f"{path}: checkpoint store is unreadable ({exc}); nothing was deleted") from None
+    if not found:
+        raise RunError(f"{path}: holds no checkpoint of run {run_id!r} (empty, truncated or from another run); "
+                       "nothing to resume and nothing was changed")
+
+
 def _read_run_json(run_dir: Path) -> dict[str, Any]:
     path = run_dir / "run.json"
     if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}  # run.json is a derived summary; the checkpoint is the source of truth
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            return data
+    except (OSError, ValueError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        pass
+    # run.json is a derived summary (the checkpoint is the source of truth) and is rewritten on resume;
+    # keep the unreadable bytes next to it so nothing a person might want is lost
+    backup = path.with_name("run.json.corrupt")
+    try:
+        if not backup.exists():
+            backup.write_bytes(path.read_bytes())
+    except OSError:
+        pass
+    return {}
 
 
 def settings_for_run(settings_overrides: dict[str, Any], *, config_file: str | None, resume_run: str | None) -> Settings:

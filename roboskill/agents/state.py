@@ -32,6 +32,7 @@ class TaskState(TypedDict, total=False):
     scene_picture: str | None                # PNG path shown in chat review
     review: dict[str, Any] | None            # last reply of the person in chat mode
     failure_reason: str | None
+    external: dict[str, Any] | None          # `learn --env`: {"describe": {...}, "state_doc": str} of the env
 
 
 class GraphState(TaskState, total=False):
@@ -73,6 +74,7 @@ def fresh_task_fields() -> dict[str, Any]:
         "scene_picture": None,
         "review": None,
         "failure_reason": None,
+        "external": None,
     }
 
 

@@ -68,7 +68,8 @@ def run_distill_bench(quick: bool = False, smoke: bool = False, seed: int = 0, o
     t0 = time.perf_counter()
     cfg = DistillConfig(out=out, episodes=m["episodes"], epochs=m["epochs"], dagger=m["dagger"],
                         eval_episodes=m["eval_episodes"],
-                        image_size=m["image_size"], seed=seed, threads=1)
+                        image_size=m["image_size"], seed=seed, threads=1, frame_stride=m.get("frame_stride", 1),
+                        chunk=m.get("chunk", 1), workers=m.get("workers", 1))
     summary = run_distill(bench_skills(list(m["tasks"])), cfg)
     ev = summary.eval
     ratio = ev.ratio_to_expert

@@ -80,7 +80,8 @@ def run_memory_bench(n_skills: int = 10_000, quick: bool = False, n_queries: int
         "scene": {"name": "bench", "objects": []},
         "plan": {"task_name": "bench", "subtasks": [
             {"name": "act", "description": "bench", "learner": "trajopt",
-             "reward_code": "def compute_reward(state):\n    return 0.0, {}\n"}]},
+             "reward_code": "def compute_reward(state):\n    return 0.0, {}\n",
+             "success_code": "def is_success(state):\n    return False\n"}]},
         "success_rate": 0.9, "run_id": "bench", "learners": ["trajopt"],
     }
     records = [SkillRecord.model_validate({**template, "name": f"skill_{i:05d}", "description": d, "task_id": f"t{i}"})

@@ -35,6 +35,9 @@ def register(app: typer.Typer) -> None:
         out: Optional[Path] = typer.Option(None, "--out", help="Output directory (default: <home>/distill/<time>)."),
         eval_episodes: int = typer.Option(10, "--eval-episodes", min=1, help="Evaluation episodes per skill."),
         image_size: int = typer.Option(84, "--image-size", min=16, max=256, help="Square camera image size."),
+        frame_stride: int = typer.Option(2, "--frame-stride", min=1,
+                                         help="Record / observe every N-th step; the policy runs N actions per look."),
+        chunk: int = typer.Option(8, "--chunk", min=1, help="Actions predicted per observation (action chunking)."),
         threads: int = typer.Option(1, "--threads", min=1, max=2, help="Torch threads (at most 2)."),
         seed: int = typer.Option(0, "--seed"),
         reuse_dataset: bool = typer.Option(False, "--reuse-dataset", help="Skip collection if out/dataset matches."),
@@ -78,7 +81,7 @@ def register(app: typer.Typer) -> None:
                 out_dir = out
             cfg = DistillConfig(out=out_dir, episodes=episodes, epochs=epochs, dagger=dagger,
                                 dagger_episodes=dagger_episodes, eval_episodes=eval_episodes, image_size=image_size, threads=threads, seed=seed,
-                                reuse_dataset=reuse_dataset)
+                                reuse_dataset=reuse_dataset, frame_stride=frame_stride, chunk=chunk)
 
             def progress(e: dict) -> None:
                 ev = e.get("event")

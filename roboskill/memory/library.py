@@ -367,7 +367,9 @@ class SkillLibrary:
         n = col.count()
         if n == 0 or k <= 0:
             return []
-        res = col.query(query_texts=[text], n_results=min(k, n), include=["distances"])
+        from roboskill.memory.embed import embed_query
+
+        res = col.query(query_embeddings=[embed_query(text)], n_results=min(k, n), include=["distances"])
         return [(key, 1.0 - float(dist)) for key, dist in zip(res["ids"][0], res["distances"][0])]
 
     def _records_by_key(self, table: str, keys: list[str], model: type[BaseModel]) -> dict[str, Any]:
@@ -422,7 +424,9 @@ class SkillLibrary:
             n = col.count()
             if n == 0:
                 return NoveltyVerdict(query=description, novel=True, nearest=[], threshold=thr)
-            res = col.query(query_texts=[description], n_results=min(max(k, candidates), n),
+            from roboskill.memory.embed import embed_query
+
+            res = col.query(query_embeddings=[embed_query(description)], n_results=min(max(k, candidates), n),
                             include=["distances", "documents", "metadatas"])
         scored = []
         for dist, doc, meta in zip(res["distances"][0], res["documents"][0], res["metadatas"][0]):
@@ -515,9 +519,15 @@ def read_export(file: str | Path) -> LibraryExport:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LibraryError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:  # "[[[[…" nested thousands deep
+        raise LibraryError(f"{path}: not valid JSON (nested too deeply)") from None
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise LibraryError(f"{path}: not a roboskill skill export (expected \"format\": \"{EXPORT_FORMAT}\")")
-    if int(data.get("version", 0)) > SCHEMA_VERSION:
+    try:
+        version = int(data.get("version", 0))
+    except (TypeError, ValueError):  # "abc" / [1] / null used to escape as a traceback
+        raise LibraryError(f"{path}: \"version\" must be a whole number, got {data.get('version')!r}") from None
+    if version > SCHEMA_VERSION:
         raise LibraryError(f"{path}: export version {data.get('version')} is newer than this roboskill; upgrade")
     try:
         return LibraryExport.model_validate(data)

@@ -29,6 +29,9 @@ from roboskill.memory.frames import extract_frame, frame_conflicts
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 DEFAULT_PAIRS_FILE = Path(__file__).resolve().parents[2] / "tests" / "data" / "novelty_pairs.jsonl"
+EXTRA_PAIR_FILES = (DEFAULT_PAIRS_FILE.with_name("novelty_pairs_fresh2.jsonl"),
+                    DEFAULT_PAIRS_FILE.with_name("novelty_pairs_offline.jsonl"))
+"""Evaluation-only pair sets: fresh2 (written before the catalog lexicon), offline-proposer pairs."""
 FALLBACK_THRESHOLD = 0.5
 CONFLICT_FACTOR = 0.25
 """Score multiplier when task frames conflict: keeps scores in [0, 1] yet below any paraphrase."""
@@ -73,6 +76,8 @@ class CalibrationReport(BaseModel):
     """method -> metrics pooled over k folds (threshold fit on the other folds each time)."""
     fresh: dict[str, Metrics] = Field(default_factory=dict)
     """method -> metrics on the "fresh" pairs (written after the lexicon was frozen), calibrated threshold."""
+    extra_sets: dict[str, dict[str, Metrics]] = Field(default_factory=dict)
+    """pair file stem -> method -> metrics at the calibrated thresholds (EXTRA_PAIR_FILES: never fitted on)."""
     heldout_errors: list[dict[str, Any]] = Field(default_factory=list)
     """Held-out pairs the hybrid score gets wrong (for inspection)."""
 
@@ -165,7 +170,8 @@ def _stratified_split(same: np.ndarray, fraction: float, rng: np.random.Generato
 
 
 def calibrate(
-    pairs_file: str | Path = DEFAULT_PAIRS_FILE, *, seed: int = 0, heldout_fraction: float = 0.3, folds: int = 5
+    pairs_file: str | Path = DEFAULT_PAIRS_FILE, *, seed: int = 0, heldout_fraction: float = 0.3, folds: int = 5,
+    extra_files: list[str | Path] | None = None,
 ) -> CalibrationReport:
     """Fit thresholds on a calibration split, report them on the held-out split and by k-fold CV."""
     all_pairs = load_pairs(pairs_file)
@@ -208,8 +214,15 @@ def calibrate(
         if predicted_same != same[i]:
             errors.append({"a": p.a, "b": p.b, "label": p.label, "score": round(float(scores["hybrid"][i]), 4),
                            "cosine": round(float(scores["cosine"][i]), 4)})
+    extra: dict[str, dict[str, Metrics]] = {}
+    for file in extra_files if extra_files is not None else EXTRA_PAIR_FILES:
+        if Path(file).exists():
+            xp = load_pairs(file)
+            xs = score_pairs(xp)
+            xsame = np.array([p.label == "same" for p in xp])
+            extra[Path(file).stem] = {m: metrics_at(xs[m], xsame, thresholds[m]) for m in scores}
     return CalibrationReport(
-        threshold=round(thresholds["hybrid"], 4), pairs_file=str(pairs_file), n_pairs=len(pairs),
+        threshold=round(thresholds["hybrid"], 4), extra_sets=extra, pairs_file=str(pairs_file), n_pairs=len(pairs),
         n_calibration=int((~held).sum()), n_heldout=int(held.sum()), seed=seed, heldout=heldout,
         cross_validated=cross, fresh=fresh, heldout_errors=errors,
     )

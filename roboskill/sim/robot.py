@@ -292,6 +292,19 @@ class Robot:
     def target_position(self) -> np.ndarray:
         return self._target_pos.copy()
 
+    @property
+    def target_yaw(self) -> float:
+        """The yaw (radians) the IK target currently asks for (deltas in `apply_action` add to it)."""
+        return float(self._target_yaw)
+
+    def invalidate_ik(self) -> None:
+        """Re-solve IK on the next command even if the target did not change.
+
+        Why: PyBullet's IK is iterative and starts from the current configuration; re-solving a held
+        target from where the arm now is removes the last centimetre of error (scripted primitives).
+        """
+        self._last_ik_key = None
+
     # -------------------------------------------------------------------------------- internals
     def _ik(self, target: np.ndarray, yaw: float) -> list[float]:
         key = (round(float(target[0]), 4), round(float(target[1]), 4), round(float(target[2]), 4), round(yaw, 3))

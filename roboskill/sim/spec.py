@@ -49,7 +49,9 @@ class SpecError(ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN/inf are never a position, size or mass: reject them at the schema, naming the field, instead of
+    # letting them reach PyBullet (which turns them into "at (nan, nan, nan)" reports or worse)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Randomization(_Model):
@@ -226,6 +228,8 @@ class SceneSpec(_Model):
             data = json.loads(text) if fmt == "json" else load_yaml(text)
         except (json.JSONDecodeError, yaml.YAMLError) as exc:
             raise SpecError(f"{source}: not valid {fmt.upper()}: {exc}") from None
+        except RecursionError:  # e.g. "[[[[…" thousands deep: the parsers recurse per level
+            raise SpecError(f"{source}: not valid {fmt.upper()}: nested too deeply; a scene spec is a few levels deep") from None
         return cls.from_dict(data, source=source)
 
     @classmethod

@@ -42,6 +42,9 @@ class TrainJob(BaseModel):
     n_eval_episodes: int = 10
     options: dict[str, Any] = Field(default_factory=dict)
     """Forwarded to `train_plan_inprocess` (video, rl_algo, trajopt, eval_budget_s)."""
+    env_id: str | None = None
+    """An external gymnasium env ("module:EnvId") to train on instead of `spec` (`learn --env`): the job runs
+    `roboskill.tools.train_external.train_external_inprocess`, judged by the env's own `info["is_success"]`."""
 
 
 class JobFailure(BaseModel):
@@ -61,6 +64,11 @@ def _run_job(job_json: str) -> dict[str, Any]:
 
     job = TrainJob.model_validate_json(job_json)
     options = dict(job.options)
+    if job.env_id:
+        from roboskill.tools.train_external import train_external_inprocess
+
+        return train_external_inprocess(job.env_id, job.plan, job.out_dir, budget_s=job.budget_s, seed=job.seed,
+                                        n_eval_episodes=job.n_eval_episodes, **options).model_dump(mode="json")
     report = train_plan_inprocess(job.spec, job.plan, job.out_dir, budget_s=job.budget_s, seed=job.seed,
                                   n_eval_episodes=job.n_eval_episodes, **options)
     return report.model_dump(mode="json")

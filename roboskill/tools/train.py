@@ -32,7 +32,8 @@ def train_plan(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, *, budget_
     isolate=True runs the job in a resource-limited worker process (the default: reward code is
     untrusted). options: `video` (bool), `rl_algo` ("ppo"|"sac"), `trusted` (sub-task name ->
     (reward_fn, success_fn) trusted callables, only with isolate=False or picklable functions),
-    `trajopt` (dict of TrajoptConfig fields), `progress` (callable(event dict)).
+    `trajopt` (dict of TrajoptConfig fields), `progress` (callable(event dict)), `eval_budget_s`,
+    `stop_below` (end evaluation once the success rate cannot reach it).
     A failure never raises: the report carries `error` and success_rate 0.
     """
     if isolate:
@@ -48,6 +49,14 @@ def train_plan(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, *, budget_
                                 **options)
 
 
+def evaluation_decided(episodes: list[Any], n_total: int, stop_below: float | None) -> bool:
+    """True when even all remaining episodes succeeding could not lift the success rate to `stop_below`."""
+    if stop_below is None:
+        return False
+    successes = sum(1 for e in episodes if e.success)
+    return (successes + n_total - len(episodes)) / max(1, n_total) < stop_below
+
+
 def _point_from_logs(step: int, oks: list[bool], logs: list[Any]) -> ReflectionPoint:
     from roboskill.tools.reflection import reflection_point
 
@@ -59,8 +68,13 @@ def train_plan_inprocess(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, 
                          seed: int = 0, n_eval_episodes: int = 10, video: bool = True, rl_algo: str = "ppo",
                          trusted: dict[str, Any] | None = None, trajopt: dict[str, Any] | None = None,
                          progress: Callable[[dict[str, Any]], None] | None = None,
-                         eval_budget_s: float | None = None) -> EvalReport:
-    """The job itself (runs wherever it is called: use `train_plan` for isolation)."""
+                         eval_budget_s: float | None = None, stop_below: float | None = None) -> EvalReport:
+    """The job itself (runs wherever it is called: use `train_plan` for isolation).
+
+    `stop_below`: the caller's acceptance threshold; evaluation ends early once the success rate can
+    no longer reach it (the report's `n_episodes` says how many ran), instead of spending the rest of
+    the evaluation on a candidate that is already rejected.
+    """
     from roboskill.tools.curves import plot_curves
     from roboskill.tools.evaluate import evaluate_plan, run_chain, run_subtask, summarize, write_report
     from roboskill.tools.reflection import reflection_text
@@ -157,7 +171,11 @@ def train_plan_inprocess(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, 
 
                 recorder = VideoRecorder(env.world, out, every=2, fps=20)
             seeds = [seed * 104729 + 50_000 + k for k in range(n_eval_episodes)]
-            episodes = evaluate_plan(env, plan, skills, seeds, trusted=trusted, recorder=recorder)
+            episodes = []
+            for k, s_k in enumerate(seeds):
+                episodes += evaluate_plan(env, plan, skills, [s_k], trusted=trusted, recorder=recorder if k == 0 else None)
+                if evaluation_decided(episodes, len(seeds), stop_below):
+                    break
             sim_steps += sum(e.length for e in episodes)
             summary = summarize(episodes, dt)
             for j, r in enumerate(results):
@@ -175,6 +193,9 @@ def train_plan_inprocess(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, 
             traceback.print_exc()
     env.close()
     text = reflection_text(results, summary["success_rate"])
+    if error is None and summary["n_episodes"] < n_eval_episodes:
+        text += (f"\n(evaluation stopped after {summary['n_episodes']} of {n_eval_episodes} episodes: the success "
+                 f"rate could no longer reach {stop_below})")
     try:
         artefacts["curves"] = str(plot_curves(results, out / "curves.png", title=plan.task_name))
     except Exception as exc:  # noqa: BLE001 - a plot is never worth failing a job

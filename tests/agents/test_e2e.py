@@ -51,4 +51,7 @@ def test_scripted_chat_with_offline_model() -> None:
     (run_dir,) = list(load_settings().runs_root.iterdir())
     status = _status(run_dir)
     assert status["directives"] and status["status"] == "finished"
-    assert "skill(s) learned" in res.stdout
+    assert "skill(s) learned" in res.stdout and status["skills"]
+    trace = _roboskill("traces", "show", status["run_id"], "--full")
+    assert trace.returncode == 0, trace.stderr
+    assert "directives" in trace.stdout and "focus on articulated objects" in trace.stdout

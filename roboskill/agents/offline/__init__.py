@@ -5,6 +5,7 @@ same JSON formats an LLM would, from a task grammar, layout rules, reward-term t
 rules. See docs/offline_model.md.
 """
 
+from roboskill.agents.offline.external import external_reward_source
 from roboskill.agents.offline.model import MODEL_NAME, OfflineChatModel
 
-__all__ = ["MODEL_NAME", "OfflineChatModel"]
+__all__ = ["MODEL_NAME", "OfflineChatModel", "external_reward_source"]

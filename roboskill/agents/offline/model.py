@@ -67,6 +67,11 @@ def answer(prompt: Prompt, rng: random.Random) -> Any:
         frame, name = _task_frame(prompt)
         from roboskill.agents.offline.grammar import task_name
 
+        if isinstance(ctx.get("external_env"), dict):  # `learn --env`: the env's description, no scene
+            from roboskill.agents.offline.external import write_external
+
+            return write_external(ctx, name or task_name(frame))
+
         return writer.write(ctx, rng, frame, name or task_name(frame), prompt.repairs)
     if role == "critic":
         return critic_rules.critique(ctx, prompt.system)

@@ -23,6 +23,7 @@ from roboskill.tools.distill.dataset import (
     EMBEDDINGS,
     DatasetManifest,
     SkillEntry,
+    action_chunks,
     read_manifest,
     write_manifest,
     write_shard,
@@ -49,6 +50,12 @@ class CollectConfig(BaseModel):
     train_paraphrases: int = Field(3, ge=0)
     heldout_paraphrases: int = Field(3, ge=0)
     closed_loop_trajopt: bool = False
+    frame_stride: int = Field(1, ge=1)
+    """Render / store every frame_stride-th step only (rendering is ~95 % of collection time)."""
+    chunk: int = Field(1, ge=1)
+    """Store the expert's next `chunk` actions per row (action chunking targets)."""
+    workers: int = Field(1, ge=1, le=2)
+    """Collect skills in this many processes (the laptop has 2 cores; rendering is CPU-bound)."""
 
 
 def observe(env: Any, image_size: tuple[int, int], camera: Camera) -> tuple[np.ndarray, np.ndarray]:
@@ -61,34 +68,43 @@ def observe(env: Any, image_size: tuple[int, int], camera: Camera) -> tuple[np.n
 
 
 class ObsRecorder:
-    """`env.attach_recorder` hook: images, proprioception and the skill's goal test after every step."""
+    """`env.attach_recorder` hook: the skill's goal test after every step, and the image and
+    proprioception of every `stride`-th step (rendering is what costs; the goal test is cheap)."""
 
     def __init__(self, env: Any, image_size: tuple[int, int], camera: Camera,
-                 success_fn: Callable[[Any], bool] | None = None) -> None:
+                 success_fn: Callable[[Any], bool] | None = None, stride: int = 1, chunk: int = 1) -> None:
         self.env, self.image_size, self.camera, self.success_fn = env, image_size, camera, success_fn
+        self.stride, self.chunk = max(1, int(stride)), max(1, int(chunk))
         self.images: list[np.ndarray] = []
         self.proprio: list[np.ndarray] = []
+        self.steps: list[int] = []
         self.success: list[bool] = []
 
     def capture(self) -> None:
-        img, prop = observe(self.env, self.image_size, self.camera)
-        self.images.append(img)
-        self.proprio.append(prop)
+        t = len(self.success)
         self.success.append(bool(self.success_fn(self.env.state)) if self.success_fn else False)
+        if t % self.stride == 0:
+            img, prop = observe(self.env, self.image_size, self.camera)
+            self.images.append(img)
+            self.proprio.append(prop)
+            self.steps.append(t)
 
     def episode(self, actions: np.ndarray, tail: int) -> dict[str, np.ndarray] | None:
         """Align frames (before each action) with actions; trim `tail` steps after the first success."""
         n = len(actions)
-        if len(self.images) != n + 1:
+        if len(self.success) != n + 1 or n == 0:
             return None
         keep = n
         if any(self.success):
             keep = min(n, self.success.index(True) + tail)
-        keep = max(keep, 1) if n else 0
-        if keep == 0:
-            return None
-        return {"images": np.stack(self.images[:keep]), "proprio": np.stack(self.proprio[:keep]),
-                "actions": np.asarray(actions[:keep], dtype=np.float32)}
+        keep = max(keep, 1)
+        rows = [i for i, t in enumerate(self.steps) if t < keep]
+        steps = np.asarray([self.steps[i] for i in rows], dtype=np.int64)
+        acts = np.asarray(actions, dtype=np.float32).reshape(-1, 5)
+        return {"images": np.stack([self.images[i] for i in rows]),
+                "proprio": np.stack([self.proprio[i] for i in rows]),
+                "actions": acts[steps], "step": steps.astype(np.int32),
+                "chunks": action_chunks(acts[:keep], steps, self.chunk), "length": keep}
 
 
 def _concat(episodes: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -97,7 +113,8 @@ def _concat(episodes: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         "proprio": np.concatenate([e["proprio"] for e in episodes]),
         "actions": np.concatenate([e["actions"] for e in episodes]),
         "episode": np.concatenate([np.full(len(e["actions"]), i, np.int32) for i, e in enumerate(episodes)]),
-        "step": np.concatenate([np.arange(len(e["actions"]), dtype=np.int32) for e in episodes]),
+        "step": np.concatenate([e.get("step", np.arange(len(e["actions"]), dtype=np.int32)) for e in episodes]),
+        "chunks": np.concatenate([e["chunks"] for e in episodes]),
     }
 
 
@@ -121,7 +138,7 @@ def collect_skill(skill: DistillSkill, root: str | Path, config: CollectConfig,
             seed = TRAIN_SEED_BASE + config.seed * 100_003 + attempts
             attempts += 1
             env.reset(seed=seed)
-            rec = ObsRecorder(env, config.image_size, config.camera, goal)
+            rec = ObsRecorder(env, config.image_size, config.camera, goal, config.frame_stride, config.chunk)
             rec.capture()
             env.attach_recorder(rec)
             try:
@@ -138,7 +155,7 @@ def collect_skill(skill: DistillSkill, root: str | Path, config: CollectConfig,
             raise DistillError(f"skill {skill.name!r}: the expert ({skill.expert_kind}) succeeded in none of "
                                f"{attempts} episodes; leave it out (--skills) or re-learn it")
         info = write_shard(root, skill.name, 0, _concat(episodes), seeds, "expert")
-        lengths = [len(e["actions"]) for e in episodes]
+        lengths = [int(e["length"]) for e in episodes]
         entry = SkillEntry(
             name=skill.name, instruction=skill.instruction,
             train_instructions=[skill.instruction] + paraphrases(skill.instruction, config.train_paraphrases, "train"),
@@ -150,6 +167,43 @@ def collect_skill(skill: DistillSkill, root: str | Path, config: CollectConfig,
         return entry
     finally:
         env.close()
+
+
+def _collect_one(skill: DistillSkill, root: str | Path, config: CollectConfig,
+                 progress: Progress | None = None) -> SkillEntry | DistillError:
+    try:
+        return collect_skill(skill, root, config, progress)
+    except DistillError as exc:
+        return exc
+
+
+def _collect_all(skills: list[DistillSkill], root: str | Path, config: CollectConfig,
+                 progress: Progress | None) -> list[SkillEntry | DistillError]:
+    """Per skill: its entry or the DistillError; skills run in `config.workers` spawned processes
+    when there are several (each worker builds its own PyBullet worlds; skills with trusted in-process
+    callables cannot be sent to a worker and are collected here)."""
+    import pickle
+
+    emit = progress or (lambda e: None)
+    if config.workers <= 1 or len(skills) <= 1:
+        return [_collect_one(s, root, config, progress) for s in skills]
+    try:
+        pickle.dumps(skills)
+    except Exception:  # noqa: BLE001 - unpicklable trusted callables: collect in this process
+        return [_collect_one(s, root, config, progress) for s in skills]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(config.workers, mp_context=mp.get_context("spawn")) as pool:
+        futures = [pool.submit(_collect_one, s, root, config, None) for s in skills]
+        results = []
+        for s, f in zip(skills, futures):
+            r = f.result()
+            if not isinstance(r, DistillError):
+                emit({"event": "skill_done", "skill": s.name, "episodes": r.shards[0].n_episodes,
+                      "attempts": r.attempts, "steps": r.shards[0].n_steps})
+            results.append(r)
+    return results
 
 
 def collect_dataset(skills: list[DistillSkill], root: str | Path, config: CollectConfig | None = None, *,
@@ -168,20 +222,20 @@ def collect_dataset(skills: list[DistillSkill], root: str | Path, config: Collec
     root.mkdir(parents=True, exist_ok=True)
     emit = progress or (lambda e: None)
     entries = []
-    for skill in skills:
-        try:
-            entries.append(collect_skill(skill, root, config, progress))
-        except DistillError as exc:
+    for skill, result in zip(skills, _collect_all(skills, root, config, progress)):
+        if isinstance(result, DistillError):
             if not skip_failed:
-                raise
-            emit({"event": "skill_skipped", "skill": skill.name, "reason": str(exc)})
+                raise result
+            emit({"event": "skill_skipped", "skill": skill.name, "reason": str(result)})
+        else:
+            entries.append(result)
     if not entries:
         raise DistillError("no skill yielded a successful expert demonstration; nothing to distil")
     cache = EmbeddingCache(root / EMBEDDINGS, embed_fn)
     vecs = cache.get([t for e in entries for t in e.train_instructions + e.heldout_instructions])
     manifest = DatasetManifest(image_size=tuple(config.image_size), camera=config.camera.model_dump(),
                                proprio_layout=list(PROPRIO_LAYOUT), embedding_dim=int(vecs.shape[1]),
-                               skills=entries)
+                               skills=entries, frame_stride=config.frame_stride, chunk=config.chunk)
     write_manifest(root, manifest)
     return manifest
 

@@ -31,6 +31,9 @@ class DaggerConfig(BaseModel):
     branches: int = Field(2, ge=1)
     """Visited states per rollout at which the expert is asked to continue."""
     tail_steps: int = 3
+    frame_stride: int = Field(1, ge=1)
+    """As in collection (use the dataset's manifest values)."""
+    chunk: int = Field(1, ge=1)
 
 
 def dagger_round(policy: Any, env: MultiTaskEnv, root: Any, round_: int, config: DaggerConfig | None = None,
@@ -53,8 +56,8 @@ def dagger_round(policy: Any, env: MultiTaskEnv, root: Any, round_: int, config:
             done, success = False, False
             while not done:
                 snaps.append(senv.save_state())
-                action = policy.act(obs["image"], obs["proprio"], obs["instruction"])
-                obs, _, term, trunc, info = env.step(action)
+                obs, _, term, trunc, info = env.step_many(
+                    policy.act_chunk(obs["image"], obs["proprio"], obs["instruction"]))
                 success = success or info["is_success"]
                 done = term or trunc
             picks = sorted(set(rng.choice(len(snaps), size=min(config.branches, len(snaps)), replace=False).tolist()))
@@ -62,7 +65,7 @@ def dagger_round(policy: Any, env: MultiTaskEnv, root: Any, round_: int, config:
             goal = env._goals[name]
             for k in picks:
                 senv.restore_state(snaps[k])
-                rec = ObsRecorder(senv, env.image_size, env.camera, goal)
+                rec = ObsRecorder(senv, env.image_size, env.camera, goal, config.frame_stride, config.chunk)
                 rec.capture()
                 senv.attach_recorder(rec)
                 try:

@@ -10,7 +10,10 @@ Layout of a dataset directory:
 Shard arrays (all of equal length N = steps): `images` uint8 (N, H, W, 3), `proprio` float32 (N, 8)
 (`roboskill.sim.robot.PROPRIO_LAYOUT`), `actions` float32 (N, 5) (dx, dy, dz, dyaw, gripper in [-1, 1],
 the `xyz_yaw_gripper` env action), `episode` int32 (N,) (episode index in the shard), `step` int32 (N,);
-plus per-episode `seeds` int64 (E,). Instruction texts live in the manifest (not in shards) so that a
+plus per-episode `seeds` int64 (E,), and optionally `chunks` float32 (N, K, 5): the expert's next K
+actions from that row's step (action chunking; padded past the episode end with "hold still, keep the
+gripper"). Rows may be every `frame_stride`-th step of an episode (`step` gives the true step): images
+are the expensive part of collection, and a chunking student only looks every few steps anyway. Instruction texts live in the manifest (not in shards) so that a
 shard is pure numbers and loads with `allow_pickle=False`.
 
 Why shards per skill and round: collection for one skill can be redone or extended (DAgger) without
@@ -80,6 +83,10 @@ class DatasetManifest(BaseModel):
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_dim: int = 384
     skills: list[SkillEntry] = Field(default_factory=list)
+    frame_stride: int = 1
+    """Rows are every frame_stride-th step of an episode (1 = every step)."""
+    chunk: int = 1
+    """Length K of the `chunks` arrays (1: shards may lack them; built from `actions`)."""
 
     def skill(self, name: str) -> SkillEntry:
         for s in self.skills:
@@ -148,6 +155,11 @@ def write_shard(root: str | Path, skill: str, round_: int, arrays: dict[str, np.
         "step": np.asarray(arrays["step"], dtype=np.int32),
         "seeds": np.asarray(seeds, dtype=np.int64),
     }
+    if "chunks" in arrays:
+        chunks = np.asarray(arrays["chunks"], dtype=np.float32)
+        if chunks.ndim != 3 or len(chunks) != n:
+            raise DistillError(f"shard of {skill!r}: chunks must be (N={n}, K, 5), got {chunks.shape}")
+        data["chunks"] = chunks
     rel = shard_name(skill, round_)
     _atomic_write_bytes(Path(root) / rel, lambda t: np.savez_compressed(t, **data), ".npz")
     n_eps = int(data["episode"].max()) + 1 if n else 0
@@ -163,6 +175,38 @@ def read_shard(root: str | Path, info: ShardInfo) -> dict[str, np.ndarray]:
     for k in SHARD_KEYS:
         if k not in out:
             raise DistillError(f"{path}: shard lacks array {k!r}; re-collect that skill")
+    return out
+
+
+def hold_action(last: np.ndarray) -> np.ndarray:
+    """The padding action after an episode ends: no motion, gripper as it was."""
+    a = np.zeros(5, np.float32)
+    a[-1] = float(last[-1])
+    return a
+
+
+def action_chunks(actions: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """(len(rows), k, 5): actions[t:t+k] of one episode for every row step t, padded with `hold_action`."""
+    actions = np.asarray(actions, np.float32).reshape(-1, 5)
+    pad = np.repeat(hold_action(actions[-1])[None], k, axis=0)
+    ext = np.concatenate([actions, pad])
+    return np.stack([ext[t:t + k] for t in np.asarray(rows, dtype=np.int64)]) if len(rows) else np.zeros((0, k, 5),
+                                                                                                          np.float32)
+
+
+def fit_chunks(shard: dict[str, np.ndarray], k: int) -> np.ndarray:
+    """A shard's chunks as (N, k, 5): stored ones cut / padded to k, or (old shards, every step stored)
+    rebuilt from `actions` episode by episode."""
+    if "chunks" in shard:
+        c = shard["chunks"]
+        if c.shape[1] >= k:
+            return c[:, :k]
+        pad = np.stack([np.repeat(hold_action(row[-1])[None], k - c.shape[1], axis=0) for row in c])
+        return np.concatenate([c, pad], axis=1)
+    out = np.zeros((len(shard["actions"]), k, 5), np.float32)
+    for e in np.unique(shard["episode"]):
+        idx = np.flatnonzero(shard["episode"] == e)
+        out[idx] = action_chunks(shard["actions"][idx], np.arange(len(idx)), k)
     return out
 
 
@@ -182,7 +226,9 @@ class DemoData:
         names = skills or [s.name for s in self.manifest.skills]
         self.skills = [self.manifest.skill(n) for n in names]
         cache = embeddings or EmbeddingCache(self.root / EMBEDDINGS)
-        parts: dict[str, list[np.ndarray]] = {k: [] for k in ("images", "proprio", "actions", "skill_index", "round")}
+        self.chunk = max(1, int(self.manifest.chunk))
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in ("images", "proprio", "actions", "skill_index", "round",
+                                                               "chunks")}
         for k, entry in enumerate(self.skills):
             for info in entry.shards:
                 if max_round is not None and info.round > max_round:
@@ -191,6 +237,7 @@ class DemoData:
                 parts["images"].append(sh["images"])
                 parts["proprio"].append(sh["proprio"])
                 parts["actions"].append(sh["actions"])
+                parts["chunks"].append(fit_chunks(sh, self.chunk))
                 parts["skill_index"].append(np.full(len(sh["actions"]), k, dtype=np.int64))
                 parts["round"].append(np.full(len(sh["actions"]), info.round, dtype=np.int64))
         if not parts["actions"]:
@@ -199,6 +246,7 @@ class DemoData:
         self.images = np.concatenate(parts["images"]).reshape(-1, h, w, 3)
         self.proprio = np.concatenate(parts["proprio"]).astype(np.float32)
         self.actions = np.concatenate(parts["actions"]).astype(np.float32)
+        self.chunks = np.concatenate(parts["chunks"]).astype(np.float32)
         self.skill_index = np.concatenate(parts["skill_index"])
         self.round = np.concatenate(parts["round"])
         self.instruction_embeddings = [cache.get(e.train_instructions or [e.instruction]) for e in self.skills]
@@ -217,5 +265,5 @@ def load_dataset(root: str | Path, skills: list[str] | None = None) -> DemoData:
     return DemoData(root, skills)
 
 
-__all__ = ["ACTION_LAYOUT", "DatasetManifest", "DemoData", "ShardInfo", "SkillEntry", "load_dataset", "read_manifest",
+__all__ = ["ACTION_LAYOUT", "action_chunks", "fit_chunks", "hold_action", "DatasetManifest", "DemoData", "ShardInfo", "SkillEntry", "load_dataset", "read_manifest",
            "read_shard", "shard_name", "write_manifest", "write_shard"]

@@ -55,10 +55,15 @@ def rollout(policy: Any, env: MultiTaskEnv, skill: str, instruction: str, seed: 
     if frames is not None:
         frames.append(obs["image"])
     done, steps, success = False, 0, bool(info["is_success"])
+    chunked = hasattr(policy, "act_chunk")
     while not done and not success:
-        action = policy.act(obs["image"], obs["proprio"], obs["instruction"])
-        obs, _, terminated, truncated, info = env.step(action)
-        steps += 1
+        if chunked:  # run the policy's action chunk open-loop, observing only after it
+            obs, _, terminated, truncated, info = env.step_many(
+                policy.act_chunk(obs["image"], obs["proprio"], obs["instruction"]))
+            steps += int(info.get("steps", 1))
+        else:
+            obs, _, terminated, truncated, info = env.step(policy.act(obs["image"], obs["proprio"], obs["instruction"]))
+            steps += 1
         success = success or bool(info["is_success"])
         done = terminated or truncated
         if frames is not None:

@@ -123,6 +123,24 @@ class MultiTaskEnv(gym.Env):
         return obs, float(success), bool(success), self._t >= self.horizons[self.skill], {
             "skill": self.skill, "instruction": self.instruction, "is_success": bool(success)}
 
+    def step_many(self, actions: Any):
+        """Run several actions open-loop (an action chunk), rendering only the final observation;
+        stops early on success or at the horizon. Returns (obs, reward, terminated, truncated, info)
+        like `step`, with info["steps"] = actions actually run."""
+        from roboskill.tools.runtime import env_step
+
+        env = self._envs[self.skill]
+        success, n = False, 0
+        for a in np.asarray(actions, dtype=np.float64).reshape(-1, 5):
+            _, _, success = env_step(env, a)
+            self._t += 1
+            n += 1
+            if success or self._t >= self.horizons[self.skill]:
+                break
+        obs = self._obs()
+        return obs, float(success), bool(success), self._t >= self.horizons[self.skill], {
+            "skill": self.skill, "instruction": self.instruction, "is_success": bool(success), "steps": n}
+
     def render(self) -> np.ndarray | None:
         return self._last_image
 

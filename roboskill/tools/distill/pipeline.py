@@ -46,6 +46,13 @@ class DistillConfig(BaseModel):
     video_skills: int = Field(4, ge=0)
     heldout: bool = True
     train_time_budget_s: float | None = None
+    frame_stride: int = Field(1, ge=1)
+    """Record (and, at run time, observe) every frame_stride-th step; the policy executes that many
+    actions of its chunk per observation."""
+    chunk: int = Field(1, ge=1)
+    """Actions predicted per observation (action chunking; >= frame_stride)."""
+    workers: int = Field(1, ge=1, le=2)
+    """Processes collecting skills in parallel."""
     reuse_dataset: bool = False
     """Re-use an existing dataset in out/dataset (skip collection) when its skills match."""
 
@@ -112,7 +119,8 @@ def run_distill(skills: list[DistillSkill], config: DistillConfig, *, progress: 
             manifest = None
     if manifest is None:
         ccfg = CollectConfig(episodes=config.episodes, image_size=(config.image_size, config.image_size),
-                             seed=config.seed)
+                             seed=config.seed, frame_stride=config.frame_stride,
+                             chunk=max(config.chunk, config.frame_stride), workers=config.workers)
         manifest = collect_dataset(skills, root, ccfg, embed_fn=embed_fn, progress=on_collect)
     collect_time = time.perf_counter() - t0
     emit({"event": "collected", "steps": manifest.n_steps, "time_s": collect_time})
@@ -135,7 +143,8 @@ def run_distill(skills: list[DistillSkill], config: DistillConfig, *, progress: 
         try:
             for r in range(1, config.dagger + 1):
                 t2 = time.perf_counter()
-                dagger_round(policy, env, root, r, DaggerConfig(episodes=config.dagger_episodes), progress=emit)
+                dagger_round(policy, env, root, r, DaggerConfig(episodes=config.dagger_episodes, frame_stride=manifest.frame_stride,
+                                                        chunk=manifest.chunk), progress=emit)
                 data = DemoData(root, embeddings=cache)
                 ft = tcfg.model_copy(update={"epochs": config.dagger_epochs or max(1, config.epochs // 2),
                                              "seed": config.seed + r})

@@ -8,7 +8,11 @@ Architecture (small on purpose: it trains on 2 CPU cores in minutes):
   keypoint per channel is the compact, translation-aware feature such policies need (Levine et al. 2016).
 - instruction: the frozen 384-d MiniLM embedding (never fine-tuned; computed once and cached).
 - proprioception: the robot's 8 floats, standardised with dataset statistics stored in the checkpoint.
-- head: MLP -> tanh, matching the env's Box(-1, 1) action (dx, dy, dz, dyaw, gripper).
+- head: MLP -> tanh, matching the env's Box(-1, 1) action (dx, dy, dz, dyaw, gripper); with action
+  chunking (`chunk` = K > 1, as in ACT / Diffusion Policy) it predicts the next K actions and the
+  rollout executes the first `execute` of them open-loop before looking again. Why: per-step
+  cloning compounds small errors (the student drifts into states no demo visited), a chunk commits
+  to a coherent motion; and every skipped observation is one camera render (~40 ms) saved.
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ class PolicyConfig(BaseModel):
     hidden: int = 256
     proprio_mean: list[float] = Field(default_factory=lambda: [0.0] * 8)
     proprio_std: list[float] = Field(default_factory=lambda: [1.0] * 8)
+    chunk: int = Field(1, ge=1)
+    """Actions predicted per observation (action chunking)."""
+    execute: int = Field(1, ge=1)
+    """Actions of a chunk executed open-loop before the next observation (<= chunk)."""
     snap_gripper: bool = True
     """At act time, round the gripper command to +-1: experts only ever command fully open/closed, and a
     half-open regression average would drop grasped objects."""
@@ -78,7 +86,7 @@ class GeneralistPolicy(nn.Module):
         self.head = nn.Sequential(
             nn.Linear(2 * c3 + c3 + cfg.lang_hidden + cfg.proprio_hidden, cfg.hidden), nn.ReLU(),
             nn.Linear(cfg.hidden, cfg.hidden), nn.ReLU(),
-            nn.Linear(cfg.hidden, cfg.action_dim),
+            nn.Linear(cfg.hidden, cfg.action_dim * cfg.chunk),
         )
         self.register_buffer("proprio_mean", torch.tensor(cfg.proprio_mean, dtype=torch.float32))
         self.register_buffer("proprio_std", torch.tensor(cfg.proprio_std, dtype=torch.float32))
@@ -92,28 +100,38 @@ class GeneralistPolicy(nn.Module):
         return x * (1.0 + gamma[:, :, None, None]) + beta[:, :, None, None]
 
     def forward(self, images: torch.Tensor, proprio: torch.Tensor, lang: torch.Tensor) -> torch.Tensor:
-        """images: (B, 3, H, W) float in [0, 1]; proprio: (B, 8); lang: (B, 384) -> actions (B, 5) in [-1, 1]."""
+        """images: (B, 3, H, W) float in [0, 1]; proprio: (B, 8); lang: (B, 384) -> actions (B, 5) in [-1, 1]
+        (the first action of the chunk)."""
+        return self.forward_chunk(images, proprio, lang)[:, 0]
+
+    def forward_chunk(self, images: torch.Tensor, proprio: torch.Tensor, lang: torch.Tensor) -> torch.Tensor:
+        """Like `forward` but all K predicted actions: (B, K, 5)."""
         z = self.lang(lang)
         x = F.relu(self.conv1(images - 0.5))
         x = F.relu(self._film(self.conv2(x), self.film2(z)))
         x = self._film(self.conv3(x), self.film3(z))
         feats = torch.cat([self.keypoints(x), F.relu(x).mean(dim=(2, 3))], dim=1)
         p = self.proprio((proprio - self.proprio_mean) / self.proprio_std)
-        return torch.tanh(self.head(torch.cat([feats, z, p], dim=1)))
+        out = torch.tanh(self.head(torch.cat([feats, z, p], dim=1)))
+        return out.reshape(out.shape[0], self.config.chunk, self.config.action_dim)
 
     @torch.no_grad()
-    def act(self, image: np.ndarray, proprio: np.ndarray, lang: np.ndarray) -> np.ndarray:
-        """One action for one observation (uint8 HxWx3 image)."""
+    def act_chunk(self, image: np.ndarray, proprio: np.ndarray, lang: np.ndarray) -> np.ndarray:
+        """The `execute` actions (execute, 5) to run open-loop from one observation (uint8 HxWx3 image)."""
         was_training = self.training
         self.eval()
         img = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255.0
-        out = self(img, torch.as_tensor(proprio, dtype=torch.float32)[None],
-                   torch.as_tensor(lang, dtype=torch.float32)[None])
+        out = self.forward_chunk(img, torch.as_tensor(proprio, dtype=torch.float32)[None],
+                                 torch.as_tensor(lang, dtype=torch.float32)[None])
         self.train(was_training)
-        a = out[0].numpy().astype(np.float32)
-        if self.config.snap_gripper and a.shape[0] >= 1:
-            a[-1] = 1.0 if a[-1] >= 0 else -1.0
+        a = out[0, : max(1, min(self.config.execute, self.config.chunk))].numpy().astype(np.float32)
+        if self.config.snap_gripper:
+            a[:, -1] = np.where(a[:, -1] >= 0, 1.0, -1.0)
         return a
+
+    def act(self, image: np.ndarray, proprio: np.ndarray, lang: np.ndarray) -> np.ndarray:
+        """One action (5,) for one observation: the first of the chunk."""
+        return self.act_chunk(image, proprio, lang)[0]
 
 
 def images_to_tensor(images: np.ndarray) -> torch.Tensor:

@@ -34,6 +34,8 @@ class TrainConfig(BaseModel):
     """Loss weight of the gripper dimension (it decides grasps; errors there are costly)."""
     threads: int = Field(1, ge=1, le=2)
     seed: int = 0
+    execute: int | None = Field(None, ge=1)
+    """Actions run per observation by a new policy (default: the dataset's frame_stride)."""
     max_time_s: float | None = Field(None, gt=0)
     """Stop after this many seconds of training (checked between batches)."""
 
@@ -54,9 +56,13 @@ def random_shift(x: torch.Tensor, pad: int, gen: torch.Generator) -> torch.Tenso
 
 
 def new_policy(data: DemoData, **overrides: Any) -> GeneralistPolicy:
-    """A fresh policy sized for `data` (image size, embedding size) with its proprioception statistics."""
+    """A fresh policy sized for `data` (image size, embedding size, chunk length) with its proprioception
+    statistics; it executes `frame_stride` actions per observation (the rate the data was recorded at)."""
     mean, std = data.proprio_stats()
     h, w = data.manifest.image_size
+    chunk = int(getattr(data, "chunk", 1))
+    overrides.setdefault("chunk", chunk)
+    overrides.setdefault("execute", max(1, min(int(data.manifest.frame_stride), overrides["chunk"])))
     cfg = PolicyConfig(image_size=(h, w), lang_dim=int(data.instruction_embeddings[0].shape[1]),
                        proprio_dim=int(data.proprio.shape[1]), action_dim=int(data.actions.shape[1]),
                        proprio_mean=mean.tolist(), proprio_std=std.tolist(), **overrides)
@@ -78,9 +84,12 @@ def batch_loss(policy: GeneralistPolicy, data: DemoData, idx: np.ndarray, rng: n
         data.instruction_embeddings[k][rng.integers(len(data.instruction_embeddings[k]))] if augment
         else data.instruction_embeddings[k][0]
         for k in data.skill_index[idx]])
-    pred = policy(images, torch.from_numpy(data.proprio[idx]), torch.from_numpy(langs))
-    target = torch.from_numpy(data.actions[idx])
-    w = torch.ones(target.shape[1])
+    pred = policy.forward_chunk(images, torch.from_numpy(data.proprio[idx]), torch.from_numpy(langs))
+    k = pred.shape[1]
+    target = torch.from_numpy(data.chunks[idx][:, :k])
+    if target.shape[1] < k:  # dataset chunks shorter than the policy's: pad with the last target
+        target = torch.cat([target, target[:, -1:].expand(-1, k - target.shape[1], -1)], dim=1)
+    w = torch.ones(target.shape[-1])
     w[-1] = config.gripper_weight
     return (((pred - target) ** 2) * w).mean()
 
@@ -112,7 +121,7 @@ def train_bc(data: DemoData, config: TrainConfig | None = None, policy: Generali
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
-    policy = policy or new_policy(data)
+    policy = policy or (new_policy(data, execute=config.execute) if config.execute else new_policy(data))
     policy.train()
     opt = torch.optim.AdamW(policy.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = max(1, int(np.ceil(len(data) / config.batch_size)))

@@ -1,0 +1,366 @@
+"""Train a skill plan on an external gymnasium env (`learn --env`), judged by the env's own success check.
+
+Eureka's protocol: the plan's generated `compute_reward` replaces the env's reward (through
+`roboskill.sim.external.GeneratedRewardEnv`), roboskill's toolbox optimises it, and only the env's
+own `info["is_success"]` decides the success rate. The learner is the toolbox's sampling trajectory
+optimiser (`roboskill.tools.trajopt.cem_step` / `mppi_step`) run receding-horizon over the env's
+save/restore (the same protocol as `roboskill.bench.external_planner`), because it needs no
+observation model of a foreign env and works within a few CPU seconds per episode.
+
+Sub-tasks run in order from a seeded reset, sharing one ExternalState; a sub-task hands over when its
+generated `is_success` holds, the last one runs until the env ends the episode (panda-gym ends it on
+its own success) or its horizon is spent. Primitive and RL sub-tasks need roboskill's own scenes
+(scripted motions over `World`, the `SkillEnv` observation); here they are rejected with a clear error.
+
+Runs inside a training worker (`Executor`, `TrainJob.env_id`): generated code is only loaded here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from roboskill.tools.evaluate import EpisodeResult
+from roboskill.tools.plan import EvalReport, ReflectionPoint, SkillPlan, SubTaskResult
+from roboskill.tools.runtime import StepLog
+
+TRAIN_SHARE = 0.5          # of budget_s for training episodes; the rest is evaluation
+SUCCESS_STREAK = 2         # training stops early after this many successful episodes in a row
+VIDEO_EVERY = 2            # render every n-th env step of evaluation episode 0
+VIDEO_SIZE = (320, 240)
+
+
+@dataclass
+class ExternalTrajopt:
+    """Planner settings for external envs (smaller than SkillEnv's: foreign envs step slower)."""
+
+    method: str = "cem"
+    plan_horizon: int = 8
+    population: int = 12
+    elites: int = 3
+    iterations: int = 2
+    execute: int = 2
+    init_std: float = 0.6
+    min_episode_s: float = 2.0   # evaluation: at least this much planning time per episode
+
+
+class _Functions:
+    """compute_reward / is_success pair the GeneratedRewardEnv calls (loaded through the sandbox)."""
+
+    def __init__(self, reward_code: str, success_code: str | None) -> None:
+        from roboskill.tools.sandbox import load_reward_module
+
+        self._reward = load_reward_module(reward_code, require=("compute_reward",))
+        success_src = success_code or reward_code
+        self._success = load_reward_module(success_src, require=("is_success",)) if "def is_success" in success_src else None
+
+    def compute_reward(self, state: Any) -> tuple[float, dict[str, float]]:
+        return self._reward.compute_reward(state)
+
+    def is_success(self, state: Any) -> bool:
+        return bool(self._success.is_success(state)) if self._success is not None else False
+
+
+def make_subtask_envs(env_id: str, plan: SkillPlan, *, render: bool = False) -> list[Any]:
+    """One GeneratedRewardEnv per sub-task, all over the same env and the same ExternalState."""
+    from roboskill.sim.external import GeneratedRewardEnv, external_state, make_external_env
+
+    for sub in plan.subtasks:
+        if sub.learner != "trajopt":
+            raise ValueError(f"sub-task {sub.name!r}: learner {sub.learner!r} is not available on external env "
+                             f"{env_id!r} (primitives and RL need roboskill's own scenes); use learner 'trajopt' "
+                             "with reward_code and success_code")
+        if not sub.reward_code:
+            raise ValueError(f"sub-task {sub.name!r}: learner 'trajopt' needs reward_code defining compute_reward(state)")
+    kwargs = {"render_mode": "rgb_array", "render_width": VIDEO_SIZE[0], "render_height": VIDEO_SIZE[1]} if render else {}
+    try:
+        base = make_external_env(env_id, **kwargs)
+    except TypeError:  # an env without panda-gym's render size arguments
+        base = make_external_env(env_id, **({"render_mode": "rgb_array"} if render else {}))
+    state = external_state(base, env_id)
+    return [GeneratedRewardEnv(base, None, env_id=env_id, state=state,
+                               reward_functions=_Functions(sub.reward_code or "", sub.success_code))
+            for sub in plan.subtasks]
+
+
+def _rollout(env: Any, root: int, actions: np.ndarray) -> float:
+    """Generated return of `actions` from snapshot `root` (the bench planner's protocol)."""
+    from roboskill.bench.external_planner import rollout_return
+
+    return rollout_return(env, root, actions)[0]
+
+
+def run_episode(envs: list[Any], plan: SkillPlan, seed: int, cfg: ExternalTrajopt, deadline: float,
+                rng: np.random.Generator, frame_hook: Callable[[Any], None] | None = None) -> tuple[EpisodeResult, int]:
+    """One seeded episode of receding-horizon planning over the sub-task chain; returns (episode, sim steps)."""
+    from roboskill.tools.trajopt import cem_step, mppi_step
+
+    envs[0].reset(seed=seed)
+    if frame_hook:
+        frame_hook(envs[0])
+    space = envs[0].action_space
+    dim = int(np.prod(space.shape))
+    max_steps = int(getattr(getattr(envs[0], "spec", None), "max_episode_steps", None) or 50)
+    ep = EpisodeResult(seed, False, [], 0.0, 0, None, [])
+    sim_steps, done = 0, False
+    for i, (sub, env) in enumerate(zip(plan.subtasks, envs)):
+        last = i == len(plan.subtasks) - 1
+        mean = np.zeros((cfg.plan_horizon, dim))
+        log = StepLog()
+        sub_ok, executed = False, 0
+        budget = min(sub.horizon, max_steps - ep.length)
+        while executed < budget and not done:
+            root = env.save_state()
+            counter = [0]
+
+            def evaluate(seq: np.ndarray, _root: int = root, _env: Any = env) -> float:
+                counter[0] += len(seq)
+                return _rollout(_env, _root, seq)
+
+            std = np.full_like(mean, cfg.init_std)
+            best = mean
+            if time.monotonic() < deadline:  # out of time: keep executing the current plan open loop
+                best_score = -np.inf
+                for _ in range(cfg.iterations):
+                    if cfg.method == "mppi":
+                        mean, std, cand, score = mppi_step(evaluate, mean, std, rng, cfg.population)
+                    else:
+                        mean, std, cand, score = cem_step(evaluate, mean, std, rng, cfg.population, cfg.elites)
+                    if score > best_score:
+                        best, best_score = cand, score
+            sim_steps += counter[0]
+            env.restore_state(root)
+            env.remove_state(root)
+            for a in best[:min(cfg.execute, budget - executed)]:
+                _, r, terminated, truncated, info = env.step(a.astype(space.dtype))
+                executed += 1
+                ep.length += 1
+                log.actions.append(np.asarray(a, dtype=np.float32))
+                log.rewards.append(float(r))
+                log.components.append(dict(info.get("reward_components") or {}))
+                if frame_hook:
+                    frame_hook(env)
+                if info.get("is_success") and not ep.success:   # the env's own check: the judge
+                    ep.success, ep.success_step, log.success_step = True, ep.length, len(log)
+                if not last and info.get("generated_is_success"):
+                    sub_ok = True
+                if terminated or truncated:
+                    done = True
+                if sub_ok or done:
+                    break
+            if sub_ok:
+                break
+            mean = np.concatenate([best[cfg.execute:], np.repeat(best[-1:], cfg.execute, axis=0)])
+        if last:
+            sub_ok = ep.success
+        ep.sub_success.append(sub_ok)
+        ep.sub_logs.append(log)
+        ep.ret += float(sum(log.rewards))
+        if not sub_ok or done:
+            break
+    return ep, sim_steps + ep.length
+
+
+def _point(step: int, episodes: list[EpisodeResult], j: int, wall_s: float) -> ReflectionPoint:
+    from roboskill.tools.reflection import reflection_point
+
+    oks = [len(e.sub_success) > j and e.sub_success[j] for e in episodes]
+    rets = [float(sum(e.sub_logs[j].rewards)) if len(e.sub_logs) > j else 0.0 for e in episodes]
+    comps = [c for e in episodes if len(e.sub_logs) > j for c in e.sub_logs[j].components]
+    point = reflection_point(step, oks, rets, comps)
+    point.wall_s = wall_s
+    return point
+
+
+def _video(out: Path, frames: list[np.ndarray]) -> dict[str, str]:
+    """rollout.mp4 + three keyframes of evaluation episode 0."""
+    import imageio.v2 as imageio
+
+    arts: dict[str, str] = {}
+    if not frames:
+        return arts
+    video = out / "rollout.mp4"
+    tmp = out / ".rollout.tmp.mp4"
+    imageio.mimsave(tmp, frames, fps=10, macro_block_size=1)
+    tmp.replace(video)
+    arts["video"] = str(video)
+    kdir = out / "keyframes"
+    kdir.mkdir(exist_ok=True)
+    for k, idx in enumerate(sorted({0, len(frames) // 2, len(frames) - 1})):
+        path = kdir / f"frame_{k}.png"
+        imageio.imwrite(path, frames[idx])
+        arts[f"keyframe_{k}"] = str(path)
+    arts["keyframes"] = str(kdir)
+    return arts
+
+
+def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_dir: str | Path, *,
+                             budget_s: float = 60.0, seed: int = 0, n_eval_episodes: int = 10, video: bool = True,
+                             trajopt: dict[str, Any] | None = None, eval_budget_s: float | None = None,
+                             stop_below: float | None = None,
+                             progress: Callable[[dict[str, Any]], None] | None = None, **_: Any) -> EvalReport:
+    """Optimise `plan` on external env `env_id` for about `budget_s` s, then evaluate by the env's own success.
+
+    `stop_below`: end the evaluation once the success rate cannot reach it (as in `train_plan_inprocess`).
+    Never raises: an error (bad learner, reward code failing in the sandbox, env import) is in the
+    report (`error`, success_rate 0), so the critic can send it back to the reward writer.
+    """
+    from roboskill.tools.curves import plot_curves
+    from roboskill.tools.evaluate import summarize, write_report
+    from roboskill.tools.reflection import reflection_text
+    from roboskill.tools.train import evaluation_decided
+    from roboskill.tools.trajopt import save_trajectory
+
+    t0 = time.monotonic()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    plan = plan if isinstance(plan, SkillPlan) else SkillPlan.model_validate(plan)
+    cfg = ExternalTrajopt(**(trajopt or {}))
+    emit = progress or (lambda e: None)
+    rng = np.random.default_rng(seed)
+    results: list[SubTaskResult] = []
+    artefacts: dict[str, str] = {}
+    summary: dict[str, Any] = {"success_rate": 0.0, "mean_return": 0.0, "mean_length": 0.0,
+                               "time_to_success": None, "n_episodes": 0}
+    error: str | None = None
+    sim_steps, dt, train_time = 0, 0.04, 0.0
+    envs: list[Any] = []
+    try:
+        envs = make_subtask_envs(env_id, plan, render=video)
+        dt = float(getattr(envs[0].state, "_control_dt", lambda: 0.04)())
+        # training: planning episodes on training seeds, for the reflection (stops early on a streak)
+        train_deadline = t0 + budget_s * TRAIN_SHARE
+        history: list[EpisodeResult] = []
+        points: list[list[ReflectionPoint]] = [[] for _ in plan.subtasks]
+        streak, k = 0, 0
+        while time.monotonic() < train_deadline and streak < SUCCESS_STREAK:
+            ep, n = run_episode(envs, plan, seed * 7919 + k, cfg, train_deadline, rng)
+            sim_steps += n
+            history.append(ep)
+            streak = streak + 1 if ep.success else 0
+            k += 1
+            for j in range(len(plan.subtasks)):
+                points[j].append(_point(sim_steps, history[-3:], j, time.monotonic() - t0))
+            emit({"event": "external_episode", "episode": k, "success": ep.success})
+        train_time = time.monotonic() - t0
+        results = [SubTaskResult(name=s.name, learner=s.learner, success_rate=p[-1].success_rate if p else 0.0,
+                                 reflection=p) for s, p in zip(plan.subtasks, points)]
+        # evaluation: fresh seeded episodes, each with its share of the rest of the budget
+        eval_s = eval_budget_s if eval_budget_s is not None else max(0.0, t0 + budget_s - time.monotonic())
+        per_ep = max(cfg.min_episode_s, eval_s / max(1, n_eval_episodes))
+        frames: list[np.ndarray] = []
+        evaluated: list[EpisodeResult] = []
+        for e in range(n_eval_episodes):
+            hook = None
+            if video and e == 0:
+                def hook(env: Any, _count: list[int] = [0]) -> None:  # noqa: B006 - a per-episode frame counter
+                    if _count[0] % VIDEO_EVERY == 0:
+                        frame = env.render()
+                        if frame is not None:
+                            frames.append(np.asarray(frame)[..., :3].astype(np.uint8))
+                    _count[0] += 1
+            ep, n = run_episode(envs, plan, seed * 104729 + 50_000 + e, cfg, time.monotonic() + per_ep, rng, hook)
+            sim_steps += n
+            evaluated.append(ep)
+            if evaluation_decided(evaluated, n_eval_episodes, stop_below):
+                break
+        summary = summarize(evaluated, dt)
+        for j, r in enumerate(results):
+            r.success_rate = float(np.mean([len(e.sub_success) > j and e.sub_success[j] for e in evaluated]))
+        ep0 = evaluated[0]
+        traj = out / "trajectory.npz"
+        actions = [a for log in ep0.sub_logs for a in log.actions]
+        save_trajectory(str(traj), np.array(actions, dtype=np.float32).reshape(len(actions), -1), seed=ep0.seed,
+                        subtask_ends=np.cumsum([len(log) for log in ep0.sub_logs]), success=ep0.success, env_id=env_id)
+        artefacts["trajectory"] = str(traj)
+        if video:
+            artefacts.update(_video(out, frames))
+    except Exception as exc:  # noqa: BLE001 - reported to the critic, never fatal to the caller
+        error = f"{type(exc).__name__}: {exc}"[:800]
+        if not results:
+            results = [SubTaskResult(name=plan.subtasks[0].name, learner=plan.subtasks[0].learner, success_rate=0.0,
+                                     reflection=[], error=error)]
+    finally:
+        if envs:
+            envs[0].close()
+    text = f"external env {env_id}: success judged by the env's own info['is_success']\n" + reflection_text(
+        results, summary["success_rate"])
+    try:
+        artefacts["curves"] = str(plot_curves(results, out / "curves.png", title=f"{plan.task_name} ({env_id})"))
+    except Exception as exc:  # noqa: BLE001 - a plot is never worth failing a job
+        text += f"\n(curves not plotted: {exc})"
+    report = EvalReport(**summary, subtasks=results, reflection_text=text, wall_time_s=time.monotonic() - t0,
+                        sim_time_s=sim_steps * dt, train_time_s=train_time, artefacts=artefacts,
+                        error=error)
+    report.artefacts["metrics"] = str(out / "metrics.json")
+    write_report(report, out)
+    emit({"event": "done", "success_rate": report.success_rate})
+    return report
+
+
+def describe_external(env_id: str) -> dict[str, Any]:
+    """Prompt context of an external env: `ExternalState.describe()` after a seeded reset, plus the state doc.
+
+    Run it in a worker (`Executor.map_fn`): it imports the env's module and starts its simulator.
+    """
+    from roboskill.sim.external import external_state, external_state_doc, make_external_env
+
+    env = make_external_env(env_id)
+    try:
+        env.reset(seed=0)
+        state = external_state(env, env_id)
+        info = state.describe()
+        info.setdefault("env_id", env_id)
+        info.setdefault("gripper", "not exposed by this env")
+        info["max_episode_steps"] = int(getattr(env.spec, "max_episode_steps", None) or 50)
+        info["state_kind"] = type(state).__name__
+        return {"describe": info, "state_doc": external_state_doc()}
+    finally:
+        env.close()
+
+
+def dry_run_external(args: tuple[str, dict[str, Any], int]) -> list[dict[str, Any]]:
+    """Load every sub-task's code on the external env and take `steps` random actions with it.
+
+    Returns [{subtask, field, line, message}] (empty: the plan may be trained) so a misspelt object
+    name or a crashing reward goes back to the writer before a training budget is spent. Worker only.
+    """
+    from roboskill.tools.sandbox import SandboxError
+
+    env_id, plan_dict, steps = args
+    try:
+        plan = SkillPlan.model_validate(plan_dict)
+        envs = make_subtask_envs(env_id, plan)
+    except SandboxError as exc:
+        return [{"subtask": "?", "field": "reward_code", "line": exc.line, "message": f"load: {exc}"}]
+    except ValueError as exc:
+        return [{"subtask": "?", "field": None, "line": None, "message": str(exc)}]
+    errors: list[dict[str, Any]] = []
+    rng = np.random.default_rng(0)
+    try:
+        envs[0].reset(seed=0)
+        for sub, env in zip(plan.subtasks, envs):
+            try:
+                for _ in range(steps):
+                    _, _, terminated, truncated, info = env.step(rng.uniform(-1, 1, env.action_space.shape).astype(
+                        env.action_space.dtype))
+                    if "generated_success_error" in info:
+                        errors.append({"subtask": sub.name, "field": "success_code", "line": None,
+                                       "message": f"dry run: {info['generated_success_error']}"})
+                        break
+                    if terminated or truncated:
+                        envs[0].reset(seed=0)
+            except Exception as exc:  # noqa: BLE001 - SandboxError, StateError (unknown name), bad return values
+                errors.append({"subtask": sub.name, "field": "reward_code", "line": getattr(exc, "line", None),
+                               "message": f"dry run: {type(exc).__name__}: {exc}"})
+    finally:
+        envs[0].close()
+    return errors
+
+
+__all__ = ["ExternalTrajopt", "describe_external", "dry_run_external", "make_subtask_envs", "run_episode",
+           "train_external_inprocess"]
