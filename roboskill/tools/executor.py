@@ -50,7 +50,7 @@ class TrainJob(BaseModel):
 class JobFailure(BaseModel):
     index: int
     error: str
-    kind: Literal["exception", "crash", "timeout", "memory"] = "exception"
+    kind: Literal["exception", "crash", "timeout", "memory", "cancelled"] = "exception"
     out_dir: str | None = None
 
 
@@ -120,8 +120,13 @@ def run_job_process(fn: Callable[[Any], Any], arg: Any, *, timeout_s: float, mem
 
 
 def _run_processes(tasks: list[tuple[Callable[[Any], Any], Any, float]], workers: int, memory_mb: int,
-                   on_event: Callable[[dict[str, Any]], None] | None = None) -> list[Any]:
-    """Run tasks in spawn processes, `workers` at a time; failures come back as ("__failure__", msg, kind)."""
+                   on_event: Callable[[dict[str, Any]], None] | None = None,
+                   stop_when: Callable[[Any], bool] | None = None) -> list[Any]:
+    """Run tasks in spawn processes, `workers` at a time; failures come back as ("__failure__", msg, kind).
+
+    `stop_when(result)`: once a finished task's result satisfies it, the tasks still running or
+    pending are cancelled (kind "cancelled") — e.g. K reward candidates once one already succeeds.
+    """
     ctx = mp.get_context("spawn")
     results: list[Any] = [None] * len(tasks)
     pending = list(range(len(tasks)))
@@ -173,8 +178,22 @@ def _run_processes(tasks: list[tuple[Callable[[Any], Any], Any, float]], workers
                 results[i] = ("__failure__", f"job exceeded its wall-clock limit ({tasks[i][2]:.0f} s) and was killed",
                               "timeout")
                 finished.add(i)
+        winner = next((i for i in sorted(finished) if stop_when is not None and not (
+            isinstance(results[i], tuple) and results[i] and results[i][0] == "__failure__") and stop_when(results[i])), None)
+        if winner is not None:
+            for i in [*running, *pending]:
+                if i not in finished:
+                    if i in running:
+                        running[i][0].kill()
+                    results[i] = ("__failure__", f"cancelled: job {winner} already met the stop condition", "cancelled")
+                    finished.add(i)
+            pending.clear()
         for i in finished:
-            proc, conn, _ = running.pop(i)
+            proc, conn, _ = running.pop(i) if i in running else (None, None, None)
+            if proc is None:
+                done += 1
+                emit({"event": "failed", "index": i, "done": done, "total": len(tasks), "error": results[i][1]})
+                continue
             proc.join(5)
             if proc.is_alive():
                 proc.kill()
