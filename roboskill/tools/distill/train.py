@@ -32,6 +32,8 @@ class TrainConfig(BaseModel):
     """Random image shift (pixels) for augmentation; 0 disables it."""
     gripper_weight: float = Field(2.0, ge=0)
     """Loss weight of the gripper dimension (it decides grasps; errors there are costly)."""
+    normalize_actions: bool = True
+    """Weight each motion dimension's error by 1/variance (see `action_weights`)."""
     threads: int = Field(1, ge=1, le=2)
     seed: int = 0
     execute: int | None = Field(None, ge=1)
@@ -89,9 +91,23 @@ def batch_loss(policy: GeneralistPolicy, data: DemoData, idx: np.ndarray, rng: n
     target = torch.from_numpy(data.chunks[idx][:, :k])
     if target.shape[1] < k:  # dataset chunks shorter than the policy's: pad with the last target
         target = torch.cat([target, target[:, -1:].expand(-1, k - target.shape[1], -1)], dim=1)
-    w = torch.ones(target.shape[-1])
-    w[-1] = config.gripper_weight
+    w = action_weights(data, config)
     return (((pred - target) ** 2) * w).mean()
+
+
+def action_weights(data: DemoData, config: TrainConfig) -> torch.Tensor:
+    """Per-dimension loss weights: 1 / variance of each motion dimension (floored), i.e. the MSE of
+    standardised actions, so small-but-precise motions (a 1 cm approach) count as much as big ones;
+    the gripper gets `gripper_weight`. Cached on the data object."""
+    cached = getattr(data, "_action_weights", None)
+    if cached is not None and getattr(data, "_action_weights_key", None) == config.gripper_weight:
+        return cached
+    std = np.maximum(data.actions.std(0), 0.05) if config.normalize_actions else np.ones(data.actions.shape[1])
+    w = torch.as_tensor(1.0 / std ** 2, dtype=torch.float32)
+    w = w / w[:-1].mean()
+    w[-1] = config.gripper_weight
+    data._action_weights, data._action_weights_key = w, config.gripper_weight
+    return w
 
 
 @torch.no_grad()
