@@ -3,23 +3,24 @@
 Used by `bench external` for methods (a) and (b): the same planner, only the reward differs. The
 env must offer `save_state()` / `restore_state(id)` / `remove_state(id)` (GeneratedRewardEnv forwards
 them to panda-gym's sim, goal and time-limit counters included). The sample-and-refit optimiser is
-the toolbox's (`roboskill.tools.trajopt`) when it offers a callable CEM/MPPI step; until then (or if
-its API does not fit) a small CEM with the same protocol runs here — the JSON records which one.
+the toolbox's CEM step (`roboskill.tools.trajopt.cem_step`), so (a) and (b) measure roboskill's own
+optimiser; only the episode loop lives here because panda-gym's 3/4-number actions differ from SkillEnv's.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
+
+from roboskill.tools.trajopt import cem_step
 
 HORIZON = 10
 POPULATION = 16
 ELITES = 4
 INIT_STD = 0.6
-MIN_STD = 0.05
 
 
 def _cpu() -> float:
@@ -39,36 +40,6 @@ def rollout_return(env: Any, root: int, actions: np.ndarray) -> tuple[float, int
     return total, steps
 
 
-def cem_step(
-    evaluate: Callable[[np.ndarray], float],
-    mean: np.ndarray,
-    std: np.ndarray,
-    rng: np.random.Generator,
-    population: int = POPULATION,
-    elites: int = ELITES,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """One cross-entropy iteration: sample, score, refit to the elites. Returns (mean, std, best, best score)."""
-    samples = np.clip(mean + std * rng.standard_normal((population, *mean.shape)), -1.0, 1.0)
-    samples[0] = np.clip(mean, -1.0, 1.0)  # keep the incumbent
-    scores = np.array([evaluate(s) for s in samples])
-    order = np.argsort(scores)[::-1][:elites]
-    elite = samples[order]
-    return elite.mean(axis=0), np.maximum(elite.std(axis=0), MIN_STD), samples[order[0]], float(scores[order[0]])
-
-
-def _toolbox_step() -> tuple[Callable[..., Any] | None, str]:
-    """The toolbox's CEM/MPPI iteration if it exposes one with cem_step's signature."""
-    try:
-        from roboskill.tools import trajopt  # type: ignore[attr-defined]
-    except ImportError:
-        return None, "bench CEM (roboskill.tools.trajopt not available)"
-    for name in ("cem_iteration", "cem_step"):
-        fn = getattr(trajopt, name, None)
-        if callable(fn):
-            return fn, f"roboskill.tools.trajopt.{name}"
-    return None, "bench CEM (roboskill.tools.trajopt has no cem_step)"
-
-
 def plan_episode(env: Any, episode_seed: int, cpu_budget_s: float, seed: int = 0) -> tuple[bool, int]:
     """Run one episode with MPC: at every control step, optimise the next HORIZON actions, apply the first.
 
@@ -76,8 +47,7 @@ def plan_episode(env: Any, episode_seed: int, cpu_budget_s: float, seed: int = 0
     Returns (the env's own is_success at the end, env steps simulated in total).
     """
     rng = np.random.default_rng(seed)
-    step_fn, _ = _toolbox_step()
-    step_fn = step_fn or cem_step
+    step_fn = partial(cem_step, population=POPULATION, elites=ELITES)
     obs, info = env.reset(seed=episode_seed)
     space = env.action_space
     dim = int(np.prod(space.shape))
@@ -115,4 +85,4 @@ def plan_episode(env: Any, episode_seed: int, cpu_budget_s: float, seed: int = 0
 
 
 def planner_name() -> str:
-    return _toolbox_step()[1]
+    return "roboskill.tools.trajopt.cem_step"

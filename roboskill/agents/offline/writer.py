@@ -18,7 +18,7 @@ from typing import Any
 
 from roboskill.agents.offline.frames import ObjRef, TaskFrame
 from roboskill.agents.offline.rewards import RewardParams, Term, render_reward, render_success
-from roboskill.agents.offline.scenes import MARKER_NAME, goal_offset
+from roboskill.agents.offline.scenes import MARKER_NAME, _xy, goal_offset
 
 # The contract's primitive arguments (docs/contracts.md), used when the context lists none.
 CONTRACT_PRIMITIVES: dict[str, tuple[str, ...]] = {
@@ -69,16 +69,6 @@ def _scene_objects(scene: Any) -> list[dict[str, Any]]:
         if isinstance(objs, list):
             return [o for o in objs if isinstance(o, dict)]
     return []
-
-
-def _xy(obj: dict[str, Any]) -> tuple[float, float] | None:
-    pl = obj.get("placement") or {}
-    if pl.get("position") is not None:
-        return float(pl["position"][0]), float(pl["position"][1])
-    if pl.get("on") == "table":
-        off = pl.get("offset") or [0.0, 0.0]
-        return float(off[0]), float(off[1])
-    return None
 
 
 def _match_score(ref: ObjRef, o: dict[str, Any]) -> float:
