@@ -56,7 +56,9 @@ def get_model() -> Any:
         with _lock:
             if _model is None:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
+                hf_logging.disable_progress_bar()  # a "Loading weights" bar would clutter `roboskill run`'s live view
                 try:
                     _model = SentenceTransformer(str(model_path()), device="cpu")
                 except EmbeddingModelError:
