@@ -113,6 +113,7 @@ def _dry_run_subtask(sub: dict[str, Any], scene: dict[str, Any], steps: int) -> 
 
 
 # --------------------------------------------------------------------------- training
+STOP_AT_SUCCESS = 0.9
 def executor_trainer(settings: Any) -> Callable[..., list[dict[str, Any]]]:
     """A trainer over `roboskill.tools.executor.Executor` (local process pool or Ray)."""
 
@@ -129,7 +130,9 @@ def executor_trainer(settings: Any) -> Callable[..., list[dict[str, Any]]]:
         ]
         executor = Executor(settings=settings.executor)
         try:
-            results = executor.map(jobs)
+            # K candidates compete for one task: once one succeeds in (nearly) every evaluation episode the
+            # others cannot change the outcome, so they are cancelled instead of finishing their budgets
+            results = executor.map(jobs, stop_at_success=STOP_AT_SUCCESS)
         finally:
             executor.close()
         out = [{"error": f"{res.kind}: {res.error}", "success_rate": 0.0} if isinstance(res, JobFailure)

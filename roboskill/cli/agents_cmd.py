@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
     @app.command("learn")
     def learn_cmd(
         task: str = typer.Argument(..., help='The instruction, e.g. "open the top drawer".'),
-        env: Optional[str] = typer.Option(None, "--env", help="External env id (e.g. panda-gym:PandaReach-v3) instead of a designed scene."),
+        env: Optional[str] = typer.Option(None, "--env", help="External gymnasium env \"module:EnvId\" (e.g. panda_gym:PandaPush-v3) instead of a designed scene; judged by the env's own info[\"is_success\"]."),
         resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN_ID"),
         config: Optional[str] = typer.Option(None, "--config"),
         llm: Optional[str] = typer.Option(None, "--llm", help=_LLM_HELP),

@@ -234,21 +234,32 @@ class Executor:
         self._ray_started = False
 
     # the generic entry point: any picklable fn over args (tests use it for crashing jobs)
-    def map_fn(self, fn: Callable[[Any], Any], args: list[Any], timeout_s: float = 600.0) -> list[Any]:
-        """Run `fn(arg)` for each arg; failures are JobFailure (fn must be importable: spawn/Ray pickle it)."""
+    def map_fn(self, fn: Callable[[Any], Any], args: list[Any], timeout_s: float = 600.0,
+               stop_when: Callable[[Any], bool] | None = None) -> list[Any]:
+        """Run `fn(arg)` for each arg; failures are JobFailure (fn must be importable: spawn/Ray pickle it).
+
+        `stop_when(result)` (local executor only): cancel the rest once one result satisfies it.
+        """
         tasks = [(fn, a, timeout_s) for a in args]
         with self._progress_ctx(len(tasks)) as on_event:
             raw = self._run_ray(tasks, on_event) if self.kind == "ray" else _run_processes(
-                tasks, self.workers, self.job_memory_mb, on_event)
+                tasks, self.workers, self.job_memory_mb, on_event, stop_when)
         return [JobFailure(index=i, error=r[1], kind=r[2]) if isinstance(r, tuple) and r and r[0] == "__failure__"
                 else r for i, r in enumerate(raw)]
 
-    def map(self, jobs: list[TrainJob]) -> list[EvalReport | JobFailure]:
-        """Train every job; one EvalReport or JobFailure per job, in order."""
+    def map(self, jobs: list[TrainJob], *, stop_at_success: float | None = None) -> list[EvalReport | JobFailure]:
+        """Train every job; one EvalReport or JobFailure per job, in order.
+
+        `stop_at_success`: once one job's report (without error) reaches this success rate, the jobs
+        still running are cancelled (JobFailure kind "cancelled") — their result could not change
+        which candidate is kept. Local executor only; Ray runs every job.
+        """
         args = [j.model_dump_json() for j in jobs]
         timeout = max((j.budget_s for j in jobs), default=60.0) * WALL_FACTOR + WALL_SLACK_S
         out: list[EvalReport | JobFailure] = []
-        for i, r in enumerate(self.map_fn(_run_job, args, timeout)):
+        stop = None if stop_at_success is None else (
+            lambda r: isinstance(r, dict) and not r.get("error") and float(r.get("success_rate") or 0) >= stop_at_success)
+        for i, r in enumerate(self.map_fn(_run_job, args, timeout, stop)):
             if isinstance(r, JobFailure):
                 r.out_dir = jobs[i].out_dir
                 _write_failure(r)

@@ -164,3 +164,13 @@ class FakeTrainer:
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def sleepy_job(seconds: float) -> str:
+    """An importable job for executor tests: returns "fast" at once, else sleeps first."""
+    import time
+
+    if seconds <= 0:
+        return "fast"
+    time.sleep(seconds)
+    return "slow"

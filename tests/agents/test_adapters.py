@@ -61,3 +61,16 @@ def test_extract_json_variants() -> None:
             assert hint in str(exc)
         else:
             raise AssertionError(bad)
+
+
+def test_executor_cancels_the_other_candidates_once_one_succeeds() -> None:
+    import time
+
+    from roboskill.tools.executor import Executor, JobFailure
+    from tests.agents.fakes import sleepy_job
+
+    t0 = time.monotonic()
+    fast, slow = Executor("local", workers=2).map_fn(sleepy_job, [0, 60], timeout_s=120, stop_when=lambda r: r == "fast")
+    assert fast == "fast"
+    assert isinstance(slow, JobFailure) and slow.kind == "cancelled" and "job 0" in slow.error
+    assert time.monotonic() - t0 < 30
