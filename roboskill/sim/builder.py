@@ -297,6 +297,19 @@ def build_scene(spec: SceneSpec, *, client: int | None = None, seed: int | None 
     return world
 
 
+def prepare_assets(spec: SceneSpec) -> None:
+    """Write every file the build of `spec` will read (the articulated objects' generated URDFs).
+
+    Why: scenes are also built inside sandbox processes, which may not create files (RLIMIT_FSIZE=0);
+    generating the URDFs first, in the trusted parent, makes those builds read-only. Idempotent and
+    cheap: a URDF already in the cache is not rewritten. A bad generator parameter raises the same
+    `ArticulationParamError` the build would.
+    """
+    for obj in spec.objects:
+        if isinstance(obj, ArticulatedObject):
+            articulated.generate(obj.articulation, dict(obj.params))
+
+
 def _connect(client: int | None) -> tuple[int, bool]:
     if client is not None:
         return client, False
@@ -476,5 +489,5 @@ def iter_object_bodies(world: World) -> Iterable[tuple[str, int]]:
         yield obj.name, world.bodies[obj.name]
 
 
-__all__ = ["GRAVITY", "JointRef", "SceneBuildError", "TABLE_X", "TABLE_Y", "TIME_STEP", "World", "build_scene",
+__all__ = ["GRAVITY", "JointRef", "SceneBuildError", "TABLE_X", "TABLE_Y", "TIME_STEP", "World", "build_scene", "prepare_assets",
            "placement_target"]

@@ -67,9 +67,17 @@ def _summary(values: list[float]) -> ComponentSummary:
 
 
 def _child(source: str, spec_data: dict[str, Any], steps: int, seed: int, require: tuple[str, ...],
-           time_limit_s: float, success_source: str | None = None) -> dict[str, Any]:
-    """Runs in the sandbox process: build, load, step, evaluate."""
+           time_limit_s: float, success_source: str | None = None, asset_home: str | None = None) -> dict[str, Any]:
+    """Runs in the sandbox process: build, load, step, evaluate.
+
+    `asset_home`: the parent's ROBOSKILL_HOME, whose URDF cache `prepare_assets` filled — the sandbox
+    starts with an empty environment and may not write files, so it must read the parent's cache.
+    """
+    import os
     import time
+
+    if asset_home is not None:
+        os.environ["ROBOSKILL_HOME"] = asset_home
 
     from roboskill.sim.env import SkillEnv
     from roboskill.sim.spec import SceneSpec
@@ -130,6 +138,8 @@ def dry_run(source: str, spec: Any, steps: int = 20, *, success_source: str | No
     source named by `report.error_field`. `require` defaults to both functions (or just
     compute_reward in `source` when `success_source` is given).
     """
+    from roboskill.sim.articulated import cache_dir
+    from roboskill.sim.builder import prepare_assets
     from roboskill.sim.spec import SceneSpec
 
     if require is None:
@@ -144,9 +154,14 @@ def dry_run(source: str, spec: Any, steps: int = 20, *, success_source: str | No
             return DryRunReport(ok=False, stage="check", issues=issues, error=issues[0].message,
                                 error_line=issues[0].line, error_kind="check", error_field=field)
     spec_obj = spec if isinstance(spec, SceneSpec) else SceneSpec.from_dict(spec)
+    try:  # the sandbox process cannot write files: generate the scene's URDFs here first
+        prepare_assets(spec_obj)
+    except (ValueError, OSError) as exc:
+        return DryRunReport(ok=False, stage="scene", error=f"{type(exc).__name__}: {exc}"[:800])
     try:
         out = run_in_sandbox_process(_child, source, spec_obj.model_dump(mode="json"), int(steps), int(seed), require,
-                                     time_limit_s, success_source, timeout_s=timeout_s, memory_mb=memory_mb)
+                                     time_limit_s, success_source, str(cache_dir().parents[1]),
+                                     timeout_s=timeout_s, memory_mb=memory_mb)
     except SandboxError as exc:
         return DryRunReport(ok=False, stage="run", error=exc.message, error_line=exc.line, error_kind=exc.kind)
     stage = out["stage"]
