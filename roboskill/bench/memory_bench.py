@@ -9,7 +9,6 @@ The function returns a JSON-able dict; the `bench` CLI (another area) prints and
 from __future__ import annotations
 
 import itertools
-import platform
 import random
 import shutil
 import tempfile
@@ -54,11 +53,14 @@ def _percentile_ms(samples: list[float], q: float) -> float:
 
 
 def run_memory_bench(n_skills: int = 10_000, quick: bool = False, n_queries: int | None = None,
-                     seed: int = 0, workdir: str | Path | None = None) -> dict[str, Any]:
+                     seed: int = 0, workdir: str | Path | None = None, smoke: bool = False) -> dict[str, Any]:
     """Fill a fresh library with `n_skills` synthetic skills, time inserts and novelty queries, score quality.
 
-    quick: 500 skills and 50 queries (a CI-sized smoke run). Returns a JSON-able dict.
+    quick: 500 skills and 50 queries; smoke: 100 skills and 10 queries (tests). Returns a JSON-able
+    dict in BenchResult form.
     """
+    if smoke:
+        n_skills, n_queries = min(n_skills, 100), n_queries or 10
     from roboskill.memory.embed import get_model
     from roboskill.memory.library import SkillLibrary
     from roboskill.memory.novelty import calibrate
@@ -117,10 +119,7 @@ def run_memory_bench(n_skills: int = 10_000, quick: bool = False, n_queries: int
             shutil.rmtree(tmp, ignore_errors=True)
 
     cal = calibrate(seed=seed)
-    return {
-        "bench": "memory",
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpus": __import__("os").cpu_count()},
+    raw = {
         "quick": quick,
         "n_skills": n_skills,
         "n_queries": len(queries),
@@ -130,7 +129,6 @@ def run_memory_bench(n_skills: int = 10_000, quick: bool = False, n_queries: int
         "novelty_query_ms": {"p50": _percentile_ms(lat, 50), "p99": _percentile_ms(lat, 99),
                              "mean": round(float(np.mean(lat) * 1000), 3)},
         "search_query_ms": {"p50": _percentile_ms(search_lat, 50), "p99": _percentile_ms(search_lat, 99)},
-        "targets": {"novelty_p50_ms": 20, "novelty_p99_ms": 100, "precision": 0.9, "recall": 0.9},
         "queries_judged_known": not_novel,
         "quality": {
             "pairs": cal.n_pairs, "heldout_pairs": cal.n_heldout, "threshold": cal.threshold,
@@ -139,6 +137,62 @@ def run_memory_bench(n_skills: int = 10_000, quick: bool = False, n_queries: int
             "baseline": "difflib",
         },
     }
+    return _as_bench_result(raw)
+
+
+def _as_bench_result(raw: dict[str, Any]) -> dict[str, Any]:
+    """Headline figures with their targets, a quality table per method; the raw numbers stay in details.
+
+    Why: BENCHMARKS.md shows metrics and tables, so the latency targets and the verdict quality beside
+    the difflib baseline must be named figures, not a flattened dump of the raw dict.
+    """
+    lat, ins = raw["novelty_query_ms"], raw["insert"]
+    held = raw["quality"]["heldout"]
+    ours, base = held["hybrid"], held["difflib"]
+    n = raw["n_skills"]
+    metrics = [
+        {"name": "novelty_query_p50_ms", "value": lat["p50"], "unit": "ms", "target": f"< {TARGETS['novelty_p50_ms']} ms",
+         "passed": lat["p50"] < TARGETS["novelty_p50_ms"], "higher_is_better": False, "note": f"{n:,} stored skills"},
+        {"name": "novelty_query_p99_ms", "value": lat["p99"], "unit": "ms", "target": f"< {TARGETS['novelty_p99_ms']} ms",
+         "passed": lat["p99"] < TARGETS["novelty_p99_ms"], "higher_is_better": False, "note": f"{n:,} stored skills"},
+        {"name": "insert_skills_per_s", "value": ins["batched_skills_per_s"], "unit": "skills/s",
+         "higher_is_better": True, "note": "batched inserts (256 per batch), embedding included"},
+        {"name": "single_insert_p50_ms", "value": ins["single_p50_ms"], "unit": "ms", "higher_is_better": False,
+         "note": "one record at a time, the loop's real pattern"},
+        {"name": "search_query_p50_ms", "value": raw["search_query_ms"]["p50"], "unit": "ms", "higher_is_better": False},
+        {"name": "novelty_precision", "value": ours["precision"], "target": f">= {TARGETS['precision']}",
+         "passed": ours["precision"] >= TARGETS["precision"], "higher_is_better": True,
+         "note": f"held-out labelled pairs (n={ours['n']})"},
+        {"name": "novelty_recall", "value": ours["recall"], "target": f">= {TARGETS['recall']}",
+         "passed": ours["recall"] >= TARGETS["recall"], "higher_is_better": True,
+         "note": f"held-out labelled pairs (n={ours['n']})"},
+        {"name": "difflib_baseline_precision", "value": base["precision"], "higher_is_better": True,
+         "note": "plain string similarity (difflib ratio), same pairs, its own best threshold"},
+        {"name": "difflib_baseline_recall", "value": base["recall"], "higher_is_better": True},
+        {"name": "model_load_s", "value": raw["model_load_s"], "unit": "s", "note": "once per process"},
+    ]
+    rows = []
+    for split in ("heldout", "cross_validated"):
+        for method, q in raw["quality"][split].items():
+            rows.append([split.replace("_", "-"), method, q["threshold"], q["precision"], q["recall"], q["f1"],
+                         q["accuracy"], q["n"]])
+    summary = (f"novelty query p50 {lat['p50']:.1f} ms / p99 {lat['p99']:.1f} ms with {n:,} skills; "
+               f"verdict precision {ours['precision']:.2f} / recall {ours['recall']:.2f} "
+               f"(difflib baseline {base['precision']:.2f} / {base['recall']:.2f})")
+    return {
+        "name": "memory",
+        "summary": summary,
+        "metrics": metrics,
+        "tables": [{"title": "Novelty verdict quality on the labelled pairs (tests/data), by method",
+                    "columns": ["split", "method", "threshold", "precision", "recall", "F1", "accuracy", "pairs"],
+                    "rows": rows,
+                    "note": "hybrid = roboskill's verdict (MiniLM cosine + task-frame lexicon); cosine = raw MiniLM; "
+                            "difflib = string-similarity baseline."}],
+        "details": raw,
+    }
+
+
+TARGETS = {"novelty_p50_ms": 20, "novelty_p99_ms": 100, "precision": 0.9, "recall": 0.9}
 
 
 if __name__ == "__main__":  # python -m roboskill.bench.memory_bench [--quick]
