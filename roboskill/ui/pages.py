@@ -161,7 +161,7 @@ def diff_table(a: Candidate, b: Candidate) -> str:
     for sub in sorted(set(a.rewards) | set(b.rewards)):
         old = (a.rewards.get(sub) or "").splitlines()
         new = (b.rewards.get(sub) or "").splitlines()
-        table = difflib.HtmlDiff(tabsize=4, wrapcolumn=80).make_table(
+        table = difflib.HtmlDiff(tabsize=4, wrapcolumn=64).make_table(
             old, new, fromdesc=e(f"{a.label}: reward_{sub}.py"), todesc=e(f"{b.label}: reward_{sub}.py"),
             context=False)
         out.append(f'<h3>{e(sub)}</h3><div class="reward-diff">{table}</div>')
