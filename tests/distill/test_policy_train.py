@@ -69,3 +69,21 @@ def test_bad_checkpoint_is_a_clear_error(tmp_path) -> None:
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(DistillError, match="cannot read checkpoint"):
         load_checkpoint(tmp_path / "junk.pt")
+
+
+def test_new_policy_withholds_velocity_unless_asked() -> None:
+    from roboskill.sim.robot import PROPRIO_LAYOUT
+    from roboskill.tools.distill.train import position_inputs
+
+    assert position_inputs(list(PROPRIO_LAYOUT), 8) == [0, 1, 2, 6, 7]  # ee xyz, yaw, gripper opening
+    assert position_inputs([], 8) == list(range(8))  # unknown layout: everything
+    torch.manual_seed(0)
+    policy = GeneralistPolicy(PolicyConfig(image_size=(24, 24), proprio_inputs=[0, 1, 2, 6, 7]))
+    img, lang = torch.rand(1, 3, 24, 24), torch.zeros(1, 384)
+    p = torch.zeros(1, 8)
+    moving = p.clone()
+    moving[0, 3:6] = 5.0  # only the velocity differs
+    assert torch.equal(policy(img, p, lang), policy(img, moving, lang))
+    moved = p.clone()
+    moved[0, 0] = 5.0
+    assert not torch.equal(policy(img, p, lang), policy(img, moved, lang))

@@ -44,6 +44,11 @@ class PolicyConfig(BaseModel):
     hidden: int = 256
     proprio_mean: list[float] = Field(default_factory=lambda: [0.0] * 8)
     proprio_std: list[float] = Field(default_factory=lambda: [1.0] * 8)
+    proprio_inputs: list[int] | None = None
+    """Indices of the proprioception features the network sees (None: all `proprio_dim`). Why a
+    selection: the end-effector velocity predicts a smooth expert's next action almost perfectly, so
+    a student fed it learns to "keep moving as before" (the copycat shortcut of behaviour cloning)
+    instead of reading the image, and drifts once its own motion differs from the expert's."""
     chunk: int = Field(1, ge=1)
     """Actions predicted per observation (action chunking)."""
     execute: int = Field(1, ge=1)
@@ -82,7 +87,8 @@ class GeneralistPolicy(nn.Module):
         self.film2 = nn.Linear(cfg.lang_hidden, 2 * c2)
         self.film3 = nn.Linear(cfg.lang_hidden, 2 * c3)
         self.keypoints = SpatialSoftmax()
-        self.proprio = nn.Sequential(nn.Linear(cfg.proprio_dim, cfg.proprio_hidden), nn.ReLU())
+        inputs = list(range(cfg.proprio_dim)) if cfg.proprio_inputs is None else list(cfg.proprio_inputs)
+        self.proprio = nn.Sequential(nn.Linear(len(inputs), cfg.proprio_hidden), nn.ReLU())
         self.head = nn.Sequential(
             nn.Linear(2 * c3 + c3 + cfg.lang_hidden + cfg.proprio_hidden, cfg.hidden), nn.ReLU(),
             nn.Linear(cfg.hidden, cfg.hidden), nn.ReLU(),
@@ -90,6 +96,7 @@ class GeneralistPolicy(nn.Module):
         )
         self.register_buffer("proprio_mean", torch.tensor(cfg.proprio_mean, dtype=torch.float32))
         self.register_buffer("proprio_std", torch.tensor(cfg.proprio_std, dtype=torch.float32))
+        self.register_buffer("proprio_index", torch.tensor(inputs, dtype=torch.long), persistent=False)
         for film in (self.film2, self.film3):  # start as the identity modulation
             nn.init.zeros_(film.weight)
             nn.init.zeros_(film.bias)
@@ -111,7 +118,8 @@ class GeneralistPolicy(nn.Module):
         x = F.relu(self._film(self.conv2(x), self.film2(z)))
         x = self._film(self.conv3(x), self.film3(z))
         feats = torch.cat([self.keypoints(x), F.relu(x).mean(dim=(2, 3))], dim=1)
-        p = self.proprio((proprio - self.proprio_mean) / self.proprio_std)
+        p = ((proprio - self.proprio_mean) / self.proprio_std).index_select(1, self.proprio_index)
+        p = self.proprio(p)
         out = torch.tanh(self.head(torch.cat([feats, z, p], dim=1)))
         return out.reshape(out.shape[0], self.config.chunk, self.config.action_dim)
 
