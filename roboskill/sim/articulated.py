@@ -485,9 +485,13 @@ def resolve_params(kind: str, params: dict[str, Any] | None) -> dict[str, Any]:
     return merged
 
 
+def home_dir() -> Path:
+    """ROBOSKILL_HOME (default ~/.roboskill): where the URDF cache lives; sandbox children are told it."""
+    return Path(os.environ.get("ROBOSKILL_HOME", "~/.roboskill")).expanduser()
+
+
 def cache_dir() -> Path:
-    home = Path(os.environ.get("ROBOSKILL_HOME", "~/.roboskill")).expanduser()
-    return home / "cache" / "urdf"
+    return home_dir() / "cache" / "urdf"
 
 
 def generate(kind: str, params: dict[str, Any] | None = None, *, directory: Path | None = None) -> GeneratedAsset:
@@ -507,4 +511,4 @@ def generate(kind: str, params: dict[str, Any] | None = None, *, directory: Path
 
 
 __all__ = ["ArticulationParamError", "Container", "GENERATORS", "GeneratedAsset", "GeneratorInfo", "JointInfo",
-           "cache_dir", "generate", "resolve_params"]
+           "cache_dir", "generate", "home_dir", "resolve_params"]

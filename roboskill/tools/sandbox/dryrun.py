@@ -138,7 +138,7 @@ def dry_run(source: str, spec: Any, steps: int = 20, *, success_source: str | No
     source named by `report.error_field`. `require` defaults to both functions (or just
     compute_reward in `source` when `success_source` is given).
     """
-    from roboskill.sim.articulated import cache_dir
+    from roboskill.sim.articulated import home_dir
     from roboskill.sim.builder import prepare_assets
     from roboskill.sim.spec import SceneSpec
 
@@ -160,7 +160,7 @@ def dry_run(source: str, spec: Any, steps: int = 20, *, success_source: str | No
         return DryRunReport(ok=False, stage="scene", error=f"{type(exc).__name__}: {exc}"[:800])
     try:
         out = run_in_sandbox_process(_child, source, spec_obj.model_dump(mode="json"), int(steps), int(seed), require,
-                                     time_limit_s, success_source, str(cache_dir().parents[1]),
+                                     time_limit_s, success_source, str(home_dir()),
                                      timeout_s=timeout_s, memory_mb=memory_mb)
     except SandboxError as exc:
         return DryRunReport(ok=False, stage="run", error=exc.message, error_line=exc.line, error_kind=exc.kind)
