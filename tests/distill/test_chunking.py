@@ -45,3 +45,25 @@ def test_chunked_policy_predicts_and_executes_part_of_the_chunk() -> None:
     a = policy.act_chunk(np.zeros((32, 32, 3), np.uint8), np.zeros(8), np.zeros(384))
     assert a.shape == (3, 5) and set(np.unique(a[:, 4])) <= {-1.0, 1.0}
     assert policy.act(np.zeros((32, 32, 3), np.uint8), np.zeros(8), np.zeros(384)).shape == (5,)
+
+
+def test_perturbed_actions_execute_noise_but_log_the_clean_command(two_skills) -> None:
+    """DART collection: the env moves with the noisy action, the log (the label) keeps the expert's."""
+    from roboskill.tools.distill.collect import PerturbedActions
+    from roboskill.tools.runtime import StepLog, env_step, make_plan_env
+
+    env = make_plan_env(two_skills[0].scene, seed=0)
+    try:
+        clean = np.array([1.0, 0.0, 0.0, 0.0, 1.0])
+        env.reset(seed=3)
+        env_step(env, clean)
+        ref = env.robot.target_position.copy()
+        env.reset(seed=3)
+        log = StepLog()
+        with PerturbedActions(env, 0.5, 4, seed=0):
+            env_step(env, clean, log)
+        assert "step" not in env.__dict__  # the class method is back
+        np.testing.assert_allclose(log.actions[0], clean.astype(np.float32))
+        assert float(np.abs(env.robot.target_position - ref).max()) > 1e-4
+    finally:
+        env.close()

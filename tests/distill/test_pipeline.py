@@ -43,6 +43,13 @@ def test_distill_cli_on_a_two_skill_library(tmp_path, two_skills) -> None:
     data = load_dataset(out / "dataset")
     assert data.images.shape[1:] == (32, 32, 3) and data.actions.shape[1] == 5
     assert set(np.unique(data.skill_index)) == {0, 1}
+    # object positions recorded for the auxiliary loss: the markers among the slots, unused slots NaN
+    from tests.distill.conftest import BLUE, RED
+
+    assert data.objects is not None and data.objects.shape == (len(data), 12)
+    slots = data.objects[0].reshape(4, 3)
+    for marker in (RED, BLUE):
+        assert np.isclose(slots, marker, atol=0.02).all(axis=1).any(), slots
     manifest = data.manifest
     assert [s.name for s in manifest.skills] == ["reach_red", "reach_blue"]
     assert all(s.expert_success_rate == 1.0 and s.shards[0].n_episodes == 2 for s in manifest.skills)

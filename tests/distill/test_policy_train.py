@@ -87,3 +87,60 @@ def test_new_policy_withholds_velocity_unless_asked() -> None:
     moved = p.clone()
     moved[0, 0] = 5.0
     assert not torch.equal(policy(img, p, lang), policy(img, moved, lang))
+
+
+def _with_objects(tmp_path) -> DemoData:
+    """Like `_synthetic` but every row also records where the square is (the auxiliary target),
+    with a NaN-padded second slot as a scene with fewer objects has."""
+    rng = np.random.default_rng(1)
+    n = 96
+    imgs = np.zeros((n, 24, 24, 3), np.uint8)
+    xs = rng.integers(2, 20, n)
+    for i, x in enumerate(xs):
+        imgs[i, 10:14, x:x + 3] = 255
+    objects = np.full((n, 6), np.nan, np.float32)
+    objects[:, 0] = xs / 24.0
+    objects[:, 1:3] = 0.0
+    actions = np.zeros((n, 5), np.float32)
+    actions[:, 0] = (xs - 12) / 12.0
+    arrays = {"images": imgs, "proprio": np.zeros((n, 8), np.float32), "actions": actions, "objects": objects,
+              "episode": np.zeros(n, np.int32), "step": np.arange(n, dtype=np.int32)}
+    entry = SkillEntry(name="square", instruction="find it", train_instructions=["find it"],
+                       shards=[write_shard(tmp_path, "square", 0, arrays, seeds=[0])])
+    write_manifest(tmp_path, DatasetManifest(image_size=(24, 24), skills=[entry]))
+    return DemoData(tmp_path, embeddings=EmbeddingCache(tmp_path / "embeddings.npz", fake_embed))
+
+
+def test_auxiliary_object_head_learns_where_the_object_is(tmp_path) -> None:
+    from roboskill.tools.distill.policy import images_to_tensor
+    from roboskill.tools.distill.train import aux_loss
+
+    data = _with_objects(tmp_path)
+    mean, std = data.object_stats()
+    assert mean.shape == (6,) and np.all(std >= 0.01) and np.all(np.isfinite(mean))  # padding ignored
+    cfg = TrainConfig(epochs=12, batch_size=32, lr=3e-3, aux_weight=1.0)
+
+    def aux_error(policy) -> float:
+        with torch.no_grad():
+            _, aux = policy.forward_all(images_to_tensor(data.images), torch.from_numpy(data.proprio),
+                                        torch.from_numpy(np.repeat(data.instruction_embeddings[0][:1], len(data), 0)))
+        return float(aux_loss(policy, aux, data.objects))
+
+    torch.manual_seed(0)
+    from roboskill.tools.distill.train import new_policy
+
+    before = aux_error(new_policy(data, velocity_input=False, coord_channels=True, fine_channels=8))
+    policy, _ = train_bc(data, cfg.model_copy(update={"fine_channels": 8}))
+    assert policy.config.aux_dim == 6 and policy.config.coord_channels and policy.config.fine_channels == 8
+    assert aux_error(policy) < 0.5 * before
+    loaded, _ = load_checkpoint(save_checkpoint(policy, tmp_path / "aux.pt"))  # the head round-trips
+    obs = (data.images[0], data.proprio[0], data.instruction_embeddings[0][0])
+    np.testing.assert_allclose(loaded.act(*obs), policy.act(*obs), atol=1e-6)
+    plain, _ = train_bc(data, TrainConfig(epochs=1, aux_weight=0.0))
+    assert plain.aux_head is None and plain.config.aux_dim == 0
+
+
+def test_old_checkpoint_config_builds_the_old_network() -> None:
+    """Checkpoints from before CoordConv / fine keypoints / aux head load with the defaults."""
+    policy = GeneralistPolicy(PolicyConfig(image_size=(24, 24)))
+    assert policy.conv1.in_channels == 3 and policy.fine is None and policy.aux_head is None

@@ -30,8 +30,12 @@ from roboskill.tools.distill.dataset import (
 )
 from roboskill.tools.distill.skills import DistillSkill, load_success_fn
 
-#: The fixed camera of the generalist: looks down at the work area from the far side of the table.
-DISTILL_CAMERA = Camera(target=(-0.1, 0.0, 0.05), distance=0.95, yaw=90.0, pitch=-60.0, fov=50.0)
+#: The fixed camera of the generalist: looks down at the work area from the far side of the table,
+#: framed on the objects (not the whole robot): objects vary by a few cm between episodes, and at
+#: 0.95 m distance that was ~1 pixel at 64x64 -- too little for the student to see where to go.
+DISTILL_CAMERA = Camera(target=(0.0, 0.0, 0.05), distance=0.65, yaw=90.0, pitch=-60.0, fov=50.0)
+#: Object slots of the `objects` array (positions of the scene's first MAX_OBJECTS objects, padded).
+MAX_OBJECTS = 4
 TRAIN_SEED_BASE = 1_000
 EVAL_SEED_BASE = 900_000
 
@@ -56,6 +60,58 @@ class CollectConfig(BaseModel):
     """Store the expert's next `chunk` actions per row (action chunking targets)."""
     workers: int = Field(1, ge=1, le=2)
     """Collect skills in this many processes (the laptop has 2 cores; rendering is CPU-bound)."""
+    action_noise: float = Field(0.0, ge=0.0, le=1.0)
+    """Std of the noise added to the motion part of the *executed* expert actions (action units);
+    the recorded label stays the expert's clean command (DART, Laskey et al. 2017). Why: a student
+    trained only on perfect demos never sees a hand a few cm off the expert's path, so it cannot
+    correct its own small errors, which compound until the grasp misses; the closed-loop experts
+    re-plan from the perturbed states, so their labels show how to recover."""
+    noise_hold: int = Field(4, ge=1)
+    """Steps each noise sample is held (a drift, like a student's bias, not per-step jitter)."""
+
+
+def object_positions(env: Any, max_objects: int = MAX_OBJECTS) -> np.ndarray:
+    """(max_objects * 3,) float32: world positions of the scene's objects in scene order, NaN-padded.
+
+    Why record them: they are the privileged, training-time-only target of the student's auxiliary
+    "where is each object" loss, which makes the image encoder localise objects (a student given only
+    actions to imitate learns to ignore few-cm object displacements). The policy never sees them."""
+    out = np.full(max_objects * 3, np.nan, np.float32)
+    state = env.state
+    for i, name in enumerate(state.object_names()[:max_objects]):
+        out[3 * i:3 * i + 3] = state.object_position(name)
+    return out
+
+
+class PerturbedActions:
+    """Context manager: while active, `env.step` executes action + held Gaussian noise on the motion
+    dimensions (not the gripper), scaled by the speed of the commanded motion (clipped to 1): fast
+    transfers get the full drift, the slow, precise final approaches almost none (full noise there
+    keeps a closed-loop expert from ever settling, tripling demo length). `roboskill.tools.runtime.
+    env_step` logs the action it was given, so the expert's clean command is what gets recorded."""
+
+    def __init__(self, env: Any, std: float, hold: int, seed: int) -> None:
+        self.env, self.std, self.hold = env, float(std), max(1, int(hold))
+        self.rng = np.random.default_rng(seed)
+        self._t, self._noise = 0, np.zeros(5)
+
+    def _noisy_step(self, action: Any) -> Any:
+        if self._t % self.hold == 0:
+            self._noise = np.zeros(5)
+            self._noise[:4] = self.rng.normal(0.0, self.std, 4)
+        self._t += 1
+        a = np.asarray(action, dtype=np.float64).reshape(-1)
+        scale = min(1.0, float(np.linalg.norm(a[:3])))
+        a = np.clip(a + scale * self._noise[: a.size], -1.0, 1.0)
+        return type(self.env).step(self.env, a)
+
+    def __enter__(self) -> PerturbedActions:
+        if self.std > 0:
+            self.env.step = self._noisy_step  # instance attribute shadows the class method
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.env.__dict__.pop("step", None)
 
 
 def observe(env: Any, image_size: tuple[int, int], camera: Camera) -> tuple[np.ndarray, np.ndarray]:
@@ -77,6 +133,7 @@ class ObsRecorder:
         self.stride, self.chunk = max(1, int(stride)), max(1, int(chunk))
         self.images: list[np.ndarray] = []
         self.proprio: list[np.ndarray] = []
+        self.objects: list[np.ndarray] = []
         self.steps: list[int] = []
         self.success: list[bool] = []
 
@@ -87,6 +144,7 @@ class ObsRecorder:
             img, prop = observe(self.env, self.image_size, self.camera)
             self.images.append(img)
             self.proprio.append(prop)
+            self.objects.append(object_positions(self.env))
             self.steps.append(t)
 
     def episode(self, actions: np.ndarray, tail: int) -> dict[str, np.ndarray] | None:
@@ -103,6 +161,7 @@ class ObsRecorder:
         acts = np.asarray(actions, dtype=np.float32).reshape(-1, 5)
         return {"images": np.stack([self.images[i] for i in rows]),
                 "proprio": np.stack([self.proprio[i] for i in rows]),
+                "objects": np.stack([self.objects[i] for i in rows]),
                 "actions": acts[steps], "step": steps.astype(np.int32),
                 "chunks": action_chunks(acts[:keep], steps, self.chunk), "length": keep}
 
@@ -115,6 +174,7 @@ def _concat(episodes: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         "episode": np.concatenate([np.full(len(e["actions"]), i, np.int32) for i, e in enumerate(episodes)]),
         "step": np.concatenate([e.get("step", np.arange(len(e["actions"]), dtype=np.int32)) for e in episodes]),
         "chunks": np.concatenate([e["chunks"] for e in episodes]),
+        "objects": np.concatenate([e["objects"] for e in episodes]),
     }
 
 
@@ -142,7 +202,8 @@ def collect_skill(skill: DistillSkill, root: str | Path, config: CollectConfig,
             rec.capture()
             env.attach_recorder(rec)
             try:
-                out = runner.run(None, start=0, rng_seed=seed)
+                with PerturbedActions(env, config.action_noise, config.noise_hold, seed):
+                    out = runner.run(None, start=0, rng_seed=seed)
             finally:
                 env.attach_recorder(None)
             ep = rec.episode(out.actions, config.tail_steps) if out.success else None
@@ -249,5 +310,6 @@ def add_shard(root: str | Path, skill: str, info: Any) -> DatasetManifest:
     return manifest
 
 
-__all__ = ["DISTILL_CAMERA", "EVAL_SEED_BASE", "TRAIN_SEED_BASE", "CollectConfig", "ObsRecorder", "add_shard",
-           "collect_dataset", "collect_skill", "observe"]
+__all__ = ["DISTILL_CAMERA", "EVAL_SEED_BASE", "MAX_OBJECTS", "TRAIN_SEED_BASE", "CollectConfig", "ObsRecorder",
+           "PerturbedActions",
+           "add_shard", "collect_dataset", "collect_skill", "object_positions", "observe"]

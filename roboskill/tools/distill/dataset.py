@@ -12,7 +12,8 @@ Shard arrays (all of equal length N = steps): `images` uint8 (N, H, W, 3), `prop
 the `xyz_yaw_gripper` env action), `episode` int32 (N,) (episode index in the shard), `step` int32 (N,);
 plus per-episode `seeds` int64 (E,), and optionally `chunks` float32 (N, K, 5): the expert's next K
 actions from that row's step (action chunking; padded past the episode end with "hold still, keep the
-gripper"). Rows may be every `frame_stride`-th step of an episode (`step` gives the true step): images
+gripper"), and `objects` float32 (N, 3M): world positions of the scene's first M objects, NaN-padded
+(training-time-only targets of the auxiliary localisation loss; the policy never sees them). Rows may be every `frame_stride`-th step of an episode (`step` gives the true step): images
 are the expensive part of collection, and a chunking student only looks every few steps anyway. Instruction texts live in the manifest (not in shards) so that a
 shard is pure numbers and loads with `allow_pickle=False`.
 
@@ -160,6 +161,11 @@ def write_shard(root: str | Path, skill: str, round_: int, arrays: dict[str, np.
         if chunks.ndim != 3 or len(chunks) != n:
             raise DistillError(f"shard of {skill!r}: chunks must be (N={n}, K, 5), got {chunks.shape}")
         data["chunks"] = chunks
+    if "objects" in arrays:
+        objects = np.asarray(arrays["objects"], dtype=np.float32)
+        if objects.ndim != 2 or len(objects) != n:
+            raise DistillError(f"shard of {skill!r}: objects must be (N={n}, 3M), got {objects.shape}")
+        data["objects"] = objects
     rel = shard_name(skill, round_)
     _atomic_write_bytes(Path(root) / rel, lambda t: np.savez_compressed(t, **data), ".npz")
     n_eps = int(data["episode"].max()) + 1 if n else 0
@@ -228,7 +234,7 @@ class DemoData:
         cache = embeddings or EmbeddingCache(self.root / EMBEDDINGS)
         self.chunk = max(1, int(self.manifest.chunk))
         parts: dict[str, list[np.ndarray]] = {k: [] for k in ("images", "proprio", "actions", "skill_index", "round",
-                                                               "chunks")}
+                                                               "chunks", "objects")}
         for k, entry in enumerate(self.skills):
             for info in entry.shards:
                 if max_round is not None and info.round > max_round:
@@ -238,6 +244,7 @@ class DemoData:
                 parts["proprio"].append(sh["proprio"])
                 parts["actions"].append(sh["actions"])
                 parts["chunks"].append(fit_chunks(sh, self.chunk))
+                parts["objects"].append(sh.get("objects"))
                 parts["skill_index"].append(np.full(len(sh["actions"]), k, dtype=np.int64))
                 parts["round"].append(np.full(len(sh["actions"]), info.round, dtype=np.int64))
         if not parts["actions"]:
@@ -249,10 +256,34 @@ class DemoData:
         self.chunks = np.concatenate(parts["chunks"]).astype(np.float32)
         self.skill_index = np.concatenate(parts["skill_index"])
         self.round = np.concatenate(parts["round"])
+        self.objects = self._stack_objects(parts["objects"])
         self.instruction_embeddings = [cache.get(e.train_instructions or [e.instruction]) for e in self.skills]
 
     def __len__(self) -> int:
         return len(self.actions)
+
+    @staticmethod
+    def _stack_objects(parts: list[np.ndarray | None]) -> np.ndarray | None:
+        """(N, 3M) object positions when every shard has them (older shards do not: no auxiliary loss)."""
+        if not parts or any(p is None for p in parts):
+            return None
+        width = max(p.shape[1] for p in parts)
+        padded = [p if p.shape[1] == width else np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=np.nan)
+                  for p in parts]
+        return np.concatenate(padded).astype(np.float32)
+
+    def object_stats(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per-coordinate mean and std (floored at 1 cm) of the recorded object positions, ignoring padding."""
+        if self.objects is None:
+            return None
+        import warnings
+
+        with warnings.catch_warnings():  # all-padding columns (a scene with fewer objects) are NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, std = np.nanmean(self.objects, 0), np.nanstd(self.objects, 0)
+        mean = np.nan_to_num(mean)
+        std = np.maximum(np.nan_to_num(std), 0.01)
+        return mean.astype(np.float32), std.astype(np.float32)
 
     def proprio_stats(self) -> tuple[np.ndarray, np.ndarray]:
         mean = self.proprio.mean(0)

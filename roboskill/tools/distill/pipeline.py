@@ -53,6 +53,8 @@ class DistillConfig(BaseModel):
     """Actions predicted per observation (action chunking; >= frame_stride)."""
     workers: int = Field(1, ge=1, le=2)
     """Processes collecting skills in parallel."""
+    action_noise: float = Field(0.0, ge=0.0, le=1.0)
+    """DART noise on the experts' executed actions during collection (see CollectConfig.action_noise)."""
     reuse_dataset: bool = False
     """Re-use an existing dataset in out/dataset (skip collection) when its skills match."""
 
@@ -120,7 +122,8 @@ def run_distill(skills: list[DistillSkill], config: DistillConfig, *, progress: 
     if manifest is None:
         ccfg = CollectConfig(episodes=config.episodes, image_size=(config.image_size, config.image_size),
                              seed=config.seed, frame_stride=config.frame_stride,
-                             chunk=max(config.chunk, config.frame_stride), workers=config.workers)
+                             chunk=max(config.chunk, config.frame_stride), workers=config.workers,
+                             action_noise=config.action_noise)
         manifest = collect_dataset(skills, root, ccfg, embed_fn=embed_fn, progress=on_collect)
     collect_time = time.perf_counter() - t0
     emit({"event": "collected", "steps": manifest.n_steps, "time_s": collect_time})

@@ -8,6 +8,16 @@ Architecture (small on purpose: it trains on 2 CPU cores in minutes):
   keypoint per channel is the compact, translation-aware feature such policies need (Levine et al. 2016).
 - instruction: the frozen 384-d MiniLM embedding (never fine-tuned; computed once and cached).
 - proprioception: the robot's 8 floats, standardised with dataset statistics stored in the checkpoint.
+- coordinates: two extra input channels holding each pixel's (x, y) in [-1, 1] (CoordConv), so the
+  first layer can tell *where* a colour blob is, not only that it is there.
+- fine keypoints: a single full-resolution conv layer with its own spatial softmax, beside the deep
+  path. Why: a small object is a few pixels of saturated colour; one linear colour filter at full
+  resolution localises it after a few hundred updates, where the strided deep path needs thousands
+  (measured: the object estimate converges faster; not enabled by default, see TrainConfig.fine_channels).
+- auxiliary head (training only): predicts the scene objects' world positions from the image features
+  and the instruction. Why: the action loss alone lets the student ignore an object that moves only
+  a few cm between episodes (it imitates the average motion); being made to say where the objects
+  are forces the encoder to localise them, and the action head reads that.
 - head: MLP -> tanh, matching the env's Box(-1, 1) action (dx, dy, dz, dyaw, gripper); with action
   chunking (`chunk` = K > 1, as in ACT / Diffusion Policy) it predicts the next K actions and the
   rollout executes the first `execute` of them open-loop before looking again. Why: per-step
@@ -53,6 +63,15 @@ class PolicyConfig(BaseModel):
     """Actions predicted per observation (action chunking)."""
     execute: int = Field(1, ge=1)
     """Actions of a chunk executed open-loop before the next observation (<= chunk)."""
+    coord_channels: bool = False
+    """Append (x, y) coordinate channels to the image (CoordConv); False in checkpoints from before it."""
+    fine_channels: int = Field(0, ge=0)
+    """Channels of the full-resolution keypoint branch (0: none, as in checkpoints from before it)."""
+    aux_dim: int = Field(0, ge=0)
+    """Outputs of the auxiliary object-position head (0: none)."""
+    aux_mean: list[float] = Field(default_factory=list)
+    aux_std: list[float] = Field(default_factory=list)
+    """Standardisation of the auxiliary targets (dataset statistics)."""
     snap_gripper: bool = True
     """At act time, round the gripper command to +-1: experts only ever command fully open/closed, and a
     half-open regression average would drop grasped objects."""
@@ -61,9 +80,12 @@ class PolicyConfig(BaseModel):
 class SpatialSoftmax(nn.Module):
     """(B, C, H, W) -> (B, 2C): the softmax-weighted mean image coordinate of each channel."""
 
-    def __init__(self) -> None:
+    def __init__(self, temperature: float = 0.1) -> None:
         super().__init__()
-        self.temperature = nn.Parameter(torch.ones(1))
+        # a low start temperature: over thousands of pixels a softmax of small initial activations
+        # is nearly uniform and its gradient towards a few object pixels tiny (measured: object
+        # localisation error after 400 updates 1.4 cm at 1.0, 0.7 cm at 0.1)
+        self.temperature = nn.Parameter(torch.full((1,), float(temperature)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, c, h, w = x.shape
@@ -80,7 +102,7 @@ class GeneralistPolicy(nn.Module):
         super().__init__()
         self.config = cfg = config or PolicyConfig()
         c1, c2, c3 = cfg.channels
-        self.conv1 = nn.Conv2d(3, c1, 5, stride=2, padding=2)
+        self.conv1 = nn.Conv2d(5 if cfg.coord_channels else 3, c1, 5, stride=2, padding=2)
         self.conv2 = nn.Conv2d(c1, c2, 3, stride=2, padding=1)
         self.conv3 = nn.Conv2d(c2, c3, 3, stride=1, padding=1)
         self.lang = nn.Sequential(nn.Linear(cfg.lang_dim, cfg.lang_hidden), nn.ReLU())
@@ -90,10 +112,17 @@ class GeneralistPolicy(nn.Module):
         inputs = list(range(cfg.proprio_dim)) if cfg.proprio_inputs is None else list(cfg.proprio_inputs)
         self.proprio = nn.Sequential(nn.Linear(len(inputs), cfg.proprio_hidden), nn.ReLU())
         self.head = nn.Sequential(
-            nn.Linear(2 * c3 + c3 + cfg.lang_hidden + cfg.proprio_hidden, cfg.hidden), nn.ReLU(),
+            nn.Linear(2 * c3 + c3 + 2 * cfg.fine_channels + cfg.lang_hidden + cfg.proprio_hidden, cfg.hidden),
+            nn.ReLU(),
             nn.Linear(cfg.hidden, cfg.hidden), nn.ReLU(),
             nn.Linear(cfg.hidden, cfg.action_dim * cfg.chunk),
         )
+        in_ch = 5 if cfg.coord_channels else 3
+        self.fine = nn.Conv2d(in_ch, cfg.fine_channels, 3, stride=1, padding=1) if cfg.fine_channels else None
+        self.fine_keypoints = SpatialSoftmax() if cfg.fine_channels else None
+        feat_dim = 2 * c3 + c3 + 2 * cfg.fine_channels
+        self.aux_head = (nn.Sequential(nn.Linear(feat_dim + cfg.lang_hidden, cfg.hidden), nn.ReLU(),
+                                       nn.Linear(cfg.hidden, cfg.aux_dim)) if cfg.aux_dim else None)
         self.register_buffer("proprio_mean", torch.tensor(cfg.proprio_mean, dtype=torch.float32))
         self.register_buffer("proprio_std", torch.tensor(cfg.proprio_std, dtype=torch.float32))
         self.register_buffer("proprio_index", torch.tensor(inputs, dtype=torch.long), persistent=False)
@@ -113,15 +142,28 @@ class GeneralistPolicy(nn.Module):
 
     def forward_chunk(self, images: torch.Tensor, proprio: torch.Tensor, lang: torch.Tensor) -> torch.Tensor:
         """Like `forward` but all K predicted actions: (B, K, 5)."""
+        return self.forward_all(images, proprio, lang)[0]
+
+    def forward_all(self, images: torch.Tensor, proprio: torch.Tensor, lang: torch.Tensor
+                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(action chunk (B, K, 5), standardised object positions (B, aux_dim) or None without the head)."""
         z = self.lang(lang)
-        x = F.relu(self.conv1(images - 0.5))
+        x = images - 0.5
+        if self.config.coord_channels:
+            b, _, h, w = x.shape
+            ys = torch.linspace(-1.0, 1.0, h).view(1, 1, h, 1).expand(b, 1, h, w)
+            xs = torch.linspace(-1.0, 1.0, w).view(1, 1, 1, w).expand(b, 1, h, w)
+            x = torch.cat([x, xs, ys], dim=1)
+        fine = [self.fine_keypoints(self.fine(x))] if self.fine is not None else []
+        x = F.relu(self.conv1(x))
         x = F.relu(self._film(self.conv2(x), self.film2(z)))
         x = self._film(self.conv3(x), self.film3(z))
-        feats = torch.cat([self.keypoints(x), F.relu(x).mean(dim=(2, 3))], dim=1)
+        feats = torch.cat([self.keypoints(x), F.relu(x).mean(dim=(2, 3))] + fine, dim=1)
         p = ((proprio - self.proprio_mean) / self.proprio_std).index_select(1, self.proprio_index)
         p = self.proprio(p)
         out = torch.tanh(self.head(torch.cat([feats, z, p], dim=1)))
-        return out.reshape(out.shape[0], self.config.chunk, self.config.action_dim)
+        aux = self.aux_head(torch.cat([feats, z], dim=1)) if self.aux_head is not None else None
+        return out.reshape(out.shape[0], self.config.chunk, self.config.action_dim), aux
 
     @torch.no_grad()
     def act_chunk(self, image: np.ndarray, proprio: np.ndarray, lang: np.ndarray) -> np.ndarray:

@@ -43,6 +43,14 @@ class TrainConfig(BaseModel):
     """Actions run per observation by a new policy (default: the dataset's frame_stride)."""
     max_time_s: float | None = Field(None, gt=0)
     """Stop after this many seconds of training (checked between batches)."""
+    aux_weight: float = Field(1.0, ge=0)
+    """Weight of the auxiliary object-position loss (standardised MSE; 0 disables it). It needs
+    datasets with recorded `objects`; older ones train without it."""
+    coord_channels: bool = True
+    """Give a new policy CoordConv input channels."""
+    fine_channels: int = Field(0, ge=0)
+    """Channels of a new policy's full-resolution keypoint branch (0, default: none; it doubles the
+    cost of a training step and did not raise quick-bench success: 0.44 either way)."""
     velocity_input: bool = False
     """Feed the end-effector velocity to a new policy (off: it is the copycat shortcut, see
     `PolicyConfig.proprio_inputs`)."""
@@ -71,10 +79,12 @@ def position_inputs(layout: list[str], n: int) -> list[int]:
     return [i for i, name in enumerate(layout) if not re.fullmatch(r".*_v[xyz]", name)]
 
 
-def new_policy(data: DemoData, *, velocity_input: bool = True, **overrides: Any) -> GeneralistPolicy:
+def new_policy(data: DemoData, *, velocity_input: bool = True, aux: bool = True,
+               **overrides: Any) -> GeneralistPolicy:
     """A fresh policy sized for `data` (image size, embedding size, chunk length) with its proprioception
     statistics; it executes `frame_stride` actions per observation (the rate the data was recorded at).
-    velocity_input False: the network sees only the non-velocity proprioception features."""
+    velocity_input False: the network sees only the non-velocity proprioception features. aux: give it
+    the object-position head when the data has recorded object positions."""
     mean, std = data.proprio_stats()
     if not velocity_input:
         overrides.setdefault("proprio_inputs", position_inputs(list(data.manifest.proprio_layout),
@@ -83,6 +93,11 @@ def new_policy(data: DemoData, *, velocity_input: bool = True, **overrides: Any)
     chunk = int(getattr(data, "chunk", 1))
     overrides.setdefault("chunk", chunk)
     overrides.setdefault("execute", max(1, min(int(data.manifest.frame_stride), overrides["chunk"])))
+    stats = data.object_stats()
+    if stats is not None and aux:
+        overrides.setdefault("aux_dim", int(stats[0].shape[0]))
+        overrides.setdefault("aux_mean", stats[0].tolist())
+        overrides.setdefault("aux_std", stats[1].tolist())
     cfg = PolicyConfig(image_size=(h, w), lang_dim=int(data.instruction_embeddings[0].shape[1]),
                        proprio_dim=int(data.proprio.shape[1]), action_dim=int(data.actions.shape[1]),
                        proprio_mean=mean.tolist(), proprio_std=std.tolist(), **overrides)
@@ -104,13 +119,28 @@ def batch_loss(policy: GeneralistPolicy, data: DemoData, idx: np.ndarray, rng: n
         data.instruction_embeddings[k][rng.integers(len(data.instruction_embeddings[k]))] if augment
         else data.instruction_embeddings[k][0]
         for k in data.skill_index[idx]])
-    pred = policy.forward_chunk(images, torch.from_numpy(data.proprio[idx]), torch.from_numpy(langs))
+    pred, aux = policy.forward_all(images, torch.from_numpy(data.proprio[idx]), torch.from_numpy(langs))
     k = pred.shape[1]
     target = torch.from_numpy(data.chunks[idx][:, :k])
     if target.shape[1] < k:  # dataset chunks shorter than the policy's: pad with the last target
         target = torch.cat([target, target[:, -1:].expand(-1, k - target.shape[1], -1)], dim=1)
     w = action_weights(data, config)
-    return (((pred - target) ** 2) * w).mean()
+    loss = (((pred - target) ** 2) * w).mean()
+    if aux is not None and config.aux_weight > 0 and getattr(data, "objects", None) is not None:
+        loss = loss + config.aux_weight * aux_loss(policy, aux, data.objects[idx])
+    return loss
+
+
+def aux_loss(policy: GeneralistPolicy, aux: torch.Tensor, objects: np.ndarray) -> torch.Tensor:
+    """Masked MSE of the standardised object positions (padding slots, NaN, do not count)."""
+    target = torch.from_numpy(np.ascontiguousarray(objects[:, : aux.shape[1]]))
+    mask = ~torch.isnan(target)
+    cfg = policy.config
+    mean = torch.tensor(cfg.aux_mean, dtype=torch.float32)
+    std = torch.tensor(cfg.aux_std, dtype=torch.float32)
+    z = (torch.nan_to_num(target) - mean) / std
+    err = ((aux - z) ** 2) * mask
+    return err.sum() / mask.sum().clamp(min=1)
 
 
 def action_weights(data: DemoData, config: TrainConfig) -> torch.Tensor:
@@ -156,8 +186,9 @@ def train_bc(data: DemoData, config: TrainConfig | None = None, policy: Generali
     rng = np.random.default_rng(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     if policy is None:
-        extra = {"execute": config.execute} if config.execute else {}
-        policy = new_policy(data, velocity_input=config.velocity_input, **extra)
+        extra: dict[str, Any] = {"execute": config.execute} if config.execute else {}
+        policy = new_policy(data, velocity_input=config.velocity_input, coord_channels=config.coord_channels,
+                            fine_channels=config.fine_channels, aux=config.aux_weight > 0, **extra)
     policy.train()
     opt = torch.optim.AdamW(policy.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = max(1, int(np.ceil(len(data) / config.batch_size)))
@@ -194,4 +225,4 @@ def train_bc(data: DemoData, config: TrainConfig | None = None, policy: Generali
     return policy, history
 
 
-__all__ = ["TrainConfig", "batch_loss", "evaluate_loss", "new_policy", "random_shift", "train_bc"]
+__all__ = ["TrainConfig", "aux_loss", "batch_loss", "evaluate_loss", "new_policy", "random_shift", "train_bc"]
