@@ -2,10 +2,11 @@
 
 Why so many templates: the curriculum's descriptions are measured for diversity (Self-BLEU and
 pairwise MiniLM similarity over 100 proposals, issue 9), and they are what the skill library embeds.
-Each verb has several sentence shapes, each object several nouns, and each object family a pool of
-everyday settings ("at the coffee bar"); one is picked per proposal with the seeded RNG. Settings are
-tied to the object and neutral to the verb, never random text, so two descriptions of the same skill
-stay close in meaning and the library's novelty check still works.
+Each verb has several sentence shapes, each object several nouns, and each object's domain a pool
+of places and situations (scenarios.py: "in the chemistry lab", "before the experiment starts");
+one is picked per proposal with the seeded RNG. Settings are tied to the object and neutral to the
+verb, never random text, so two descriptions of the same skill stay close in meaning and the
+library's novelty check still works.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import random
 import re
 
 from roboskill.agents.offline.frames import TaskFrame, ObjRef
+from roboskill.agents.offline.scenarios import DOMAINS, FAMILY_DOMAINS, NOUN_DOMAINS, PURPOSES
 
 _DIR_WORDS = {
     "left": ("to the left", "leftwards", "toward the left edge", "to its left"),
@@ -29,34 +31,6 @@ _REL_WORDS = {
     "behind": ("behind", "between the robot and", "on the near side of"),
 }
 
-# Object-tied, verb-neutral settings: they vary the wording (and the domain words MiniLM sees) across
-# proposals while staying true to the task, whatever the verb ("At the gas stove, turn the knob ...").
-_SETTINGS: dict[str, tuple[str, ...]] = {
-    "block": ("in the toddler's playroom", "during the warehouse sorting drill", "at the toy workshop"),
-    "brick": ("on the masonry training bench", "at the garden wall model", "at the construction site mock-up"),
-    "ball": ("in the sports hall", "near the bocce court", "during juggling practice"),
-    "can": ("in the pantry", "on the soup aisle shelf", "by the recycling station"),
-    "puck": ("on the air hockey table", "at the curling rink", "on the shuffleboard"),
-    "peg": ("at the carpentry bench", "with the camping gear", "at the pegboard"),
-    "plate": ("in the restaurant", "at the dinner buffet", "on the kitchen counter"),
-    "bar": ("in the music room", "at the shelving workshop", "in the tool shed"),
-    "cube": ("at the board-game night", "in the casino", "at the puzzle club"),
-    "lego": ("in the kids' room", "at the spaceship-model contest", "on the hobby desk"),
-    "duck": ("by the bathtub", "at the fairground pond", "in the nursery bathroom"),
-    "mug": ("at the coffee bar", "during breakfast", "in the office kitchenette"),
-    "sphere": ("in the marble-run workshop", "at the pinball repair shop", "in the bearing factory"),
-    "teddy": ("in the nursery at bedtime", "in the toy shop", "in the children's hospital ward"),
-    "jenga": ("at the party games corner", "in the timber yard", "in the games cafe"),
-    "domino": ("at the domino club", "in the chain-reaction exhibit", "in the pub games room"),
-    "tray": ("in the school canteen", "at the hotel room-service station", "in the cafeteria"),
-    "drawer": ("in the bedroom dresser", "in the electrician's workshop", "in the kitchen"),
-    "door": ("in the spice pantry", "in the pot storage room", "in the bathroom vanity"),
-    "lid": ("in the treasure room", "at the jewellery counter", "in the attic"),
-    "button": ("at the elevator lobby", "by the blender", "at the hotel reception"),
-    "lever": ("in the steam engine room", "at the slot machine arcade", "at the railway signal post"),
-    "slider": ("in the greenhouse", "at the serving hatch", "by the aquarium"),
-    "knob": ("at the gas stove", "on the vintage radio", "at the oven controls"),
-}
 _GENERIC_SETTINGS = ("at the workbench", "in the laboratory", "on the assembly line")
 
 
@@ -64,24 +38,38 @@ def _pick(rng: random.Random, options: tuple[str, ...] | list[str]) -> str:
     return options[rng.randrange(len(options))]
 
 
-def object_phrase(ref: ObjRef, rng: random.Random, *, article: str | None = None) -> str:
-    """'the small red block', 'that rubber duck', 'the top drawer of the cabinet'."""
+def object_phrase(ref: ObjRef, rng: random.Random, *, article: str | None = None, noun: str | None = None) -> str:
+    """'the small red block', 'that rubber duck', 'the top drawer of the cabinet', 'the bottom desk drawer'.
+
+    `noun` fixes the noun (the describer picks it together with the setting); default: a random one.
+    """
     t = ref.type
-    article = article or _pick(rng, ("the", "the", "the", "that", "this"))
+    noun = noun or _pick(rng, t.nouns)
+    if article is None:  # "a lemon" reads as naturally as "the lemon"; articulated things are one of a kind
+        article = _pick(rng, ("the", "the", "that", "this") + (() if t.source == "articulated" or ref.size else ("a", "a")))
+    if article == "a" and re.match(r"[aeiou]", (ref.color if ref.color and t.colorable else noun).lower()):
+        article = "an"
     if t.source == "articulated":
         if t.key == "drawer_cabinet":
             idx = int((ref.joint or "drawer_0").rsplit("_", 1)[-1] or 0)
             word = _pick(rng, ("top", "upper") if idx == 0 else ("middle", "second") if idx == 1 else ("bottom", "lowest"))
-            return _pick(rng, (f"{article} {word} drawer of the cabinet", f"{article} {word} drawer",
-                               f"{article} {word} cabinet drawer"))
-        return f"{article} {_pick(rng, t.nouns)}"
+            if noun in ("drawer", "cabinet drawer"):
+                return _pick(rng, (f"{article} {word} drawer of the cabinet", f"{article} {word} drawer",
+                                   f"{article} {word} cabinet drawer"))
+            return f"{article} {word} {noun}"
+        return f"{article} {noun}"
     words = []
     if ref.size:
         words.append(ref.size)
     if ref.color and t.colorable:
         words.append(ref.color)
-    words.append(_pick(rng, t.nouns))
+    words.append(noun)
     return f"{article} " + " ".join(words)
+
+
+def setting_domain(ref: ObjRef, noun: str) -> str | None:
+    """The `scenarios.DOMAINS` key a mention of `ref` as `noun` belongs to."""
+    return NOUN_DOMAINS.get(noun) or ref.type.domain or FAMILY_DOMAINS.get(ref.family)
 
 
 def _cm(metres: float) -> str:
@@ -105,10 +93,10 @@ def _fraction_words(fraction: float, rng: random.Random) -> str:
     return _pick(rng, ("most of the way", "wide", ""))
 
 
-def _core_sentence(frame: TaskFrame, rng: random.Random) -> str:
-    """The imperative core of the description (lower-case, no final period)."""
-    o = object_phrase(frame.obj, rng)
-    d = object_phrase(frame.dest, rng) if frame.dest is not None else ""
+def _core_sentence(frame: TaskFrame, rng: random.Random, nouns: tuple[str | None, str | None] = (None, None)) -> str:
+    """The imperative core of the description (lower-case, no final period); `nouns` fix (object, destination) nouns."""
+    o = object_phrase(frame.obj, rng, noun=nouns[0])
+    d = object_phrase(frame.dest, rng, noun=nouns[1]) if frame.dest is not None else ""
     v = frame.verb
     amt = frame.amount
     if v == "pick":
@@ -117,7 +105,7 @@ def _core_sentence(frame: TaskFrame, rng: random.Random) -> str:
                            f"get a firm grip on {o} and pick it up"))
     if v == "lift":
         h = _cm_var(amt or 0.15, rng)
-        return _pick(rng, (f"lift {o} {h} above the table", f"raise {o} about {h} into the air",
+        return _pick(rng, (f"lift {o} {h} above the table", f"raise {o} {h} into the air",
                            f"grasp {o} and hoist it {h} up", f"pick up {o} and hold it {h} high",
                            f"elevate {o} by {h}", f"heave {o} {h} upward and keep it there"))
     if v == "place":
@@ -180,24 +168,73 @@ def _core_sentence(frame: TaskFrame, rng: random.Random) -> str:
     raise ValueError(f"unknown verb {v!r}")
 
 
-def describe(frame: TaskFrame, rng: random.Random, context: str | None = None) -> str:
-    """One imperative sentence: the core clause with a place clause before or after it.
+def frame_nouns(frame: TaskFrame, rng: random.Random) -> tuple[str, str | None]:
+    """The nouns a description uses for the frame's (object, destination)."""
+    return _pick(rng, frame.obj.type.nouns), (_pick(rng, frame.dest.type.nouns) if frame.dest is not None else None)
 
-    `context` is a scene-setting clause from `contexts.CONTEXTS` (the proposer picks one the library
-    has not used); without it an object-tied setting is used.
+
+def frame_purposes(frame: TaskFrame, nouns: tuple[str, str | None]) -> tuple[str, ...]:
+    """Reasons tied to the task's objects (the articulated noun's, else the object's, else the destination's)."""
+    refs = [(frame.obj, nouns[0])] + ([(frame.dest, nouns[1] or frame.dest.type.noun)] if frame.dest is not None else [])
+    for ref, noun in refs:
+        if ref.type.source == "articulated" and noun in PURPOSES:
+            return PURPOSES[noun]
+    for ref, _noun in refs:
+        if ref.type.key in PURPOSES:
+            return PURPOSES[ref.type.key]
+    return ()
+
+
+def frame_domain(frame: TaskFrame, nouns: tuple[str, str | None]) -> str | None:
+    """The setting of a task: the object's domain, else the destination's (a drawer noun, a tray...)."""
+    refs = [(frame.obj, nouns[0])] + ([(frame.dest, nouns[1] or frame.dest.type.noun)] if frame.dest is not None else [])
+    arts = [(r, n) for r, n in refs if r.type.source == "articulated"]
+    for ref, noun in arts + [rn for rn in refs if rn not in arts]:
+        if (ref.type.domain or NOUN_DOMAINS.get(noun)) and (dom := setting_domain(ref, noun)):
+            return dom
+    for ref, noun in refs:
+        if dom := setting_domain(ref, noun):
+            return dom
+    return None
+
+
+def describe(frame: TaskFrame, rng: random.Random, context: str | None = None, situation: str | None = None,
+             nouns: tuple[str | None, str | None] = (None, None), purpose: str | None = None) -> str:
+    """One imperative sentence: the core clause with a place clause and, often, a situation clause.
+
+    `context` is a place ("in the chemistry lab") and `situation` a time ("before the experiment
+    starts"), both from the task's domain, and `purpose` why the object matters ("for the enzyme
+    assay"), from the object (scenarios.py); the proposer picks ones the library has not used.
+    Without a place, one of the domain's (or a generic one) is used.
     """
-    core = _core_sentence(frame, rng)
+    core = _core_sentence(frame, rng, nouns)
+    if purpose:
+        if purpose.startswith("for "):  # most reasons are "for the ...": vary the link so they do not all read alike
+            purpose = _pick(rng, ("for", "for", "ready for", "needed for", "to be used for", "in preparation for")) + purpose[3:]
+        core = f"{core} {purpose}"
     if context is None:
-        settings = _SETTINGS.get(frame.obj.family, ()) + (_SETTINGS.get(frame.dest.family, ()) if frame.dest else ())
-        context = _pick(rng, settings or _GENERIC_SETTINGS)
-    style = rng.randrange(10)
-    if style == 0:
-        sentence = f"{core[0].upper()}{core[1:]}."
-    elif style < 6:
-        sentence = f"{context[0].upper()}{context[1:]}, {core}."
+        dom = DOMAINS.get(frame_domain(frame, (nouns[0] or frame.obj.type.noun, nouns[1])) or "")
+        context = _pick(rng, dom.places if dom else _GENERIC_SETTINGS)
+    place = context
+    if situation and purpose and rng.random() < 0.55:
+        place = ""  # the situation and the reason already set the scene; a place too makes a run-on sentence
+    if not situation:
+        style = rng.randrange(10)
+        sentence = (f"{_cap(core)}." if style == 0 or not place else f"{_cap(place)}, {core}." if style < 6
+                    else f"{_cap(core)} {place}.")
+    elif not place:
+        sentence = _pick(rng, (f"{_cap(situation)}, {core}.", f"{_cap(core)} {situation}.", f"{_cap(situation)}: {core}."))
     else:
-        sentence = f"{core[0].upper()}{core[1:]} {context}."
+        sentence = _pick(rng, (
+            f"{_cap(core)} {place}.", f"{_cap(place)}, {core}.", f"{_cap(situation)}, {core}.",
+            f"{_cap(place)}, {core} {situation}.", f"{_cap(situation)} {place}, {core}.",
+            f"{_cap(core)} {place} {situation}.", f"{_cap(situation)}: {core} {place}.",
+            f"{_cap(core)} {situation}."))
     return re.sub(r"\s+", " ", sentence)
+
+
+def _cap(text: str) -> str:
+    return f"{text[0].upper()}{text[1:]}" if text else text
 
 
 def task_name(frame: TaskFrame) -> str:

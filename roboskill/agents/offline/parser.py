@@ -52,8 +52,8 @@ def _noun_table(types: list[ObjectType]) -> list[tuple[str, str]]:
     for t in types:  # keys first: "sphere" is the sphere asset even though balls are called spheres too
         table.setdefault(t.key.replace("_", " "), t.key)
     for t in types:
-        for noun in t.nouns:
-            table.setdefault(noun, t.key)
+        for noun in t.nouns:  # nouns may be capitalised ("TV remote"); the text is matched lower-case
+            table.setdefault(noun.lower(), t.key)
         table.setdefault(t.key.replace("_", " "), t.key)
     for noun, key in _EXTRA_NOUNS.items():
         table.setdefault(noun, key)

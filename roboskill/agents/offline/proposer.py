@@ -18,6 +18,7 @@ from roboskill.agents.offline import grammar
 from roboskill.agents.offline.contexts import CONTEXTS
 from roboskill.agents.offline.frames import DIRECTIONS, RELATIONS, ObjRef, TaskFrame
 from roboskill.agents.offline.parser import parse_record
+from roboskill.agents.offline.scenarios import DOMAINS, FAMILY_DOMAINS
 from roboskill.agents.offline.vocab import COLORS, SIZES, ObjectType, types_from_catalog
 
 _VERB_WEIGHTS = {"pick": 1.0, "lift": 1.0, "place": 1.2, "push": 1.2, "slide": 0.9, "stack": 1.0, "open": 1.3,
@@ -52,6 +53,9 @@ def _matches(frame: TaskFrame, subject: str) -> bool:
                 return True
             if "verbs" in sel and (frame.verb in sel["verbs"] or any(s in sel["verbs"] for s in frame.steps)):
                 return True
+    domains = {ref.type.domain or FAMILY_DOMAINS.get(ref.family, "") for ref in refs}
+    if words & {d.replace("_", " ") for d in domains if d} or subject in domains:
+        return True
     verb_words = {frame.verb, frame.verb.replace("_", " "), *frame.steps}
     if words & verb_words or subject in verb_words:
         return True
@@ -100,13 +104,28 @@ def _ref(rng: random.Random, t: ObjectType, avoid_color: str | None = None) -> O
         colors = [c for c in COLORS if c != avoid_color]
         color = colors[rng.randrange(len(colors))]
     size = None
-    if t.source == "primitive" and rng.random() < 0.25:
+    if t.source == "primitive" and not t.domain and rng.random() < 0.25:  # a "large lemon" would not grip
         size = list(SIZES)[rng.randrange(len(SIZES))]
     joint = None
     if t.source == "articulated" and t.joints:
         n = int(t.params.get("n_drawers", 1)) if t.key == "drawer_cabinet" else 1
         joint = t.joints[rng.randrange(min(n, len(t.joints)))]
     return ObjRef(t.key, color=color, size=size, joint=joint)
+
+
+def _mat_like(t: ObjectType) -> bool:
+    """A thin, wide surface something can be pushed onto (plate, chopping board, saucer, notebook)."""
+    if not t.surface or t.graspable or t.source != "primitive" or t.half_height > 0.012 or not t.size:
+        return False
+    return (t.size[0] if t.shape != "box" else min(t.size[0], t.size[1])) >= 0.06
+
+
+def frame_domain_of(frame: TaskFrame) -> str:
+    """Domain of a frame for curriculum balance (the object's, else the destination's)."""
+    for ref in (frame.obj, frame.dest):
+        if ref is not None and (dom := ref.type.domain or FAMILY_DOMAINS.get(ref.family)):
+            return dom
+    return ""
 
 
 def sample_frame(rng: random.Random, types: list[ObjectType], verb: str) -> TaskFrame | None:
@@ -121,8 +140,8 @@ def sample_frame(rng: random.Random, types: list[ObjectType], verb: str) -> Task
         return TaskFrame(verb, _ref(rng, t), amount=amount, difficulty=1 if verb != "lift" else 2)
     if verb in ("place", "stack", "arrange"):
         if verb == "stack":
-            t = _choose(rng, types, lambda t: t.key in _STACKABLE and t.graspable)
-            d = _choose(rng, types, lambda t: t.key in _STACKABLE and t.surface)
+            t = _choose(rng, types, lambda t: (t.key in _STACKABLE or t.stackable) and t.graspable)
+            d = _choose(rng, types, lambda t: (t.key in _STACKABLE or t.stackable) and t.surface)
         else:
             t = _choose(rng, types, lambda t: movable(t) and t.graspable)
             d = _choose(rng, types, (lambda t: movable(t) and t.surface) if verb == "place" else movable)
@@ -139,8 +158,10 @@ def sample_frame(rng: random.Random, types: list[ObjectType], verb: str) -> Task
         if c is None:
             return None
         small = c.key == "mug"
+        low = c.key in ("lid_box", "drawer_cabinet")  # must still shut over it
         t = _choose(rng, types, lambda t: grasp(t) and "put_inside" in t.verbs and not t.container
-                    and (not small or t.key in ("ball", "peg", "sphere", "lego", "cube")))
+                    and (not small or t.small or t.key in ("ball", "peg", "sphere", "lego", "cube"))
+                    and (not low or t.half_height <= 0.045))
         if t is None:
             return None
         frame = TaskFrame("put_inside", _ref(rng, t), dest=_ref(rng, c), difficulty=2)
@@ -161,7 +182,7 @@ def sample_frame(rng: random.Random, types: list[ObjectType], verb: str) -> Task
         if verb == "push" and roll < 0.35:
             return TaskFrame("push", obj, relation="target", difficulty=2)
         if verb == "push" and roll < 0.5:
-            d = _choose(rng, types, lambda t: t.key == "plate")
+            d = _choose(rng, types, _mat_like)
             if d is not None:
                 return TaskFrame("push", obj, dest=_ref(rng, d, avoid_color=obj.color), difficulty=3)
         direction = list(DIRECTIONS)[rng.randrange(len(DIRECTIONS))]
@@ -180,18 +201,23 @@ def sample_frame(rng: random.Random, types: list[ObjectType], verb: str) -> Task
     return None
 
 
-def _pick_context(context: dict[str, Any], rng: random.Random) -> str:
-    """A place clause whose words the learned skills' descriptions do not use yet (least overlap)."""
+def _used_words(context: dict[str, Any]) -> set[str]:
     used: set[str] = set()
     for rec in (context.get("learned_skills") or []) + (context.get("rejected") or []):
         if isinstance(rec, dict):
             used |= set(re.findall(r"[a-z']{4,}", str(rec.get("description", "")).lower()))
-    scored = []
-    for c in CONTEXTS:
-        words = set(re.findall(r"[a-z']{4,}", c.lower()))
-        scored.append((len(words & used), rng.random(), c))
-    scored.sort()
+    return used
+
+
+def _least_used(options: tuple[str, ...], used: set[str], rng: random.Random) -> str:
+    """The clause whose words the learned skills' descriptions use least (random among ties)."""
+    scored = sorted((len(set(re.findall(r"[a-z']{4,}", c.lower())) & used), rng.random(), c) for c in options)
     return scored[0][2]
+
+
+def _pick_context(context: dict[str, Any], rng: random.Random) -> str:
+    """A place clause whose words the learned skills' descriptions do not use yet (least overlap)."""
+    return _least_used(CONTEXTS, _used_words(context), rng)
 
 
 def _grams(text: str) -> set[tuple[str, ...]]:
@@ -202,15 +228,25 @@ def _grams(text: str) -> set[tuple[str, ...]]:
 def _fresh_description(frame: TaskFrame, context: dict[str, Any], rng: random.Random, n: int = 10) -> str:
     """Of `n` phrasings, the one sharing the fewest 2-4-grams with the library's descriptions.
 
-    Why: the library is what the curriculum's diversity is measured over; wording the new task unlike
-    the ones already there (when the grammar offers a choice) keeps the curriculum readable and varied.
+    Each phrasing picks its nouns, then a place and (mostly) a situation of the domain those nouns
+    belong to that the library's descriptions use least (scenarios.py; the generic `CONTEXTS` when
+    the domain has none). Why: the library is what the curriculum's diversity is measured over;
+    wording and setting the new task unlike the ones already there keeps the curriculum varied.
     """
     used: set[tuple[str, ...]] = set()
     for rec in (context.get("learned_skills") or []) + (context.get("rejected") or []):
         if isinstance(rec, dict):
             used |= _grams(str(rec.get("description", "")))
-    place = _pick_context(context, rng)
-    options = [grammar.describe(frame, rng, place) for _ in range(n)]
+    words = _used_words(context)
+    options = []
+    for _ in range(n):
+        nouns = grammar.frame_nouns(frame, rng)
+        dom = DOMAINS.get(grammar.frame_domain(frame, nouns) or "")
+        place = _least_used(dom.places, words, rng) if dom else _least_used(CONTEXTS, words, rng)
+        situation = _least_used(dom.situations, words, rng) if dom and rng.random() < 0.7 else None
+        purposes = grammar.frame_purposes(frame, nouns)
+        purpose = _least_used(purposes, words, rng) if purposes and rng.random() < 0.85 else None
+        options.append(grammar.describe(frame, rng, place, situation, nouns, purpose))
     return min(options, key=lambda d: (len(_grams(d) & used) / max(len(_grams(d)), 1), options.index(d)))
 
 
@@ -228,6 +264,7 @@ def propose(context: dict[str, Any], rng: random.Random, n_samples: int = 80) ->
     learned_names = {str(r.get("name")) for r in context.get("learned_skills") or [] if isinstance(r, dict)}
     verb_count = Counter(f.verb for f in learned)
     fam_count = Counter(fam for f in learned for fam in f.families())
+    dom_count = Counter(frame_domain_of(f) for f in learned)
     focus, avoid, shift = _directives(context)
 
     # novelty feedback names the nearest existing skills: steer away from their verbs and objects
@@ -264,6 +301,8 @@ def propose(context: dict[str, Any], rng: random.Random, n_samples: int = 80) ->
         score += 1.5 if verb_count[frame.verb] == 0 else -0.4 * verb_count[frame.verb]
         score += 1.0 if not (frame.families() & set(fam_count)) else 0.0
         score -= 0.6 * abs(frame.difficulty - target)
+        score -= 0.25 * dom_count[frame_domain_of(frame)]  # spread the curriculum over kitchens, labs, garages...
+        score -= 0.6 * sum(fam_count[f] for f in frame.families())  # a new object reads as a new task
         if near_frames:  # the last proposal was "too similar": move to fresh verbs and objects
             score -= 3.0 * (frame.verb in near_verbs) + 2.0 * bool(frame.families() & near_fams)
             score += 2.0 * (verb_count[frame.verb] == 0) + 2.0 * (not frame.families() & set(fam_count))

@@ -64,7 +64,7 @@ def _object_entry(ref: ObjRef, placement: dict[str, Any]) -> dict[str, Any]:
     if t.source == "primitive":
         scale = SIZES.get(ref.size or "", 1.0)
         size = [_round(s * scale) for s in t.size]
-        color = list(COLORS.get(ref.color or "", (0.8, 0.2, 0.2, 1.0)))
+        color = list(COLORS.get(ref.color or "") or t.rgba or (0.8, 0.2, 0.2, 1.0))
         return {"kind": "primitive", "name": name, "shape": t.shape, "size": size, "color": color,
                 "mass": 0.1 if t.graspable else 0.3, "friction": 1.0 if t.graspable else 0.6,
                 "placement": placement}

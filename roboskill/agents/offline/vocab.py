@@ -45,6 +45,14 @@ class ObjectType:
     half_height: float = 0.025
     verbs: tuple[str, ...] = ()
     params: dict[str, float | int | str] = field(default_factory=dict)
+    domain: str = ""
+    """Where the thing is usually found (a `scenarios.DOMAINS` key): picks the setting of its tasks."""
+    rgba: tuple[float, float, float, float] | None = None
+    """Natural colour of a primitive that is not recoloured (a lemon is yellow)."""
+    stackable: bool = False
+    """Flat-topped and steady enough to stack on or be stacked (beyond the proposer's toy blocks)."""
+    small: bool = False
+    """Fits in a mug (at most ~6 cm across)."""
 
     @property
     def noun(self) -> str:
@@ -97,31 +105,146 @@ ASSETS: tuple[ObjectType, ...] = (
 )
 
 ARTICULATED: tuple[ObjectType, ...] = (
-    ObjectType("drawer_cabinet", "articulated", "drawer", ("drawer", "cabinet drawer", "dresser drawer"),
+    ObjectType("drawer_cabinet", "articulated", "drawer", ("drawer", "cabinet drawer", "dresser drawer", "desk drawer",
+                                                           "filing cabinet drawer", "tool chest drawer", "kitchen drawer"),
                articulation="drawer_cabinet", joints=("drawer_0", "drawer_1", "drawer_2"), graspable=False,
                container=True, colorable=False, half_height=0.2, verbs=("open", "close", "put_inside"),
                params={"n_drawers": 2}),
-    ObjectType("door_cabinet", "articulated", "door", ("cabinet door", "cupboard door", "hinged door"),
+    ObjectType("door_cabinet", "articulated", "door", ("cabinet door", "cupboard door", "hinged door",
+               "wardrobe door", "medicine cabinet door", "locker door", "pantry cupboard door"),
                articulation="door_cabinet", joints=("door",), graspable=False, colorable=False,
                half_height=0.2, verbs=("open", "close")),
-    ObjectType("lid_box", "articulated", "lid", ("box lid", "hinged lid", "chest lid", "lidded box"),
+    ObjectType("lid_box", "articulated", "lid", ("box lid", "hinged lid", "chest lid", "lidded box",
+               "jewellery box", "sewing box", "toy chest", "lunch box", "keepsake box", "tool box"),
                articulation="lid_box", joints=("lid",), graspable=False, container=True, colorable=False,
                half_height=0.06, verbs=("open", "close", "put_inside")),
-    ObjectType("button", "articulated", "button", ("button", "push button", "buzzer", "switch button"),
+    ObjectType("button", "articulated", "button", ("button", "push button", "buzzer", "switch button",
+               "doorbell", "elevator call button", "emergency stop button", "reception bell button", "start button"),
                articulation="button", joints=("button",), graspable=False, colorable=False,
                half_height=0.03, verbs=("press",)),
-    ObjectType("lever", "articulated", "lever", ("lever", "handle lever", "toggle lever"),
+    ObjectType("lever", "articulated", "lever", ("lever", "handle lever", "toggle lever",
+               "railway signal lever", "slot machine lever", "pump lever", "brake lever"),
                articulation="lever", joints=("lever",), graspable=False, colorable=False,
                half_height=0.08, verbs=("rotate",)),
-    ObjectType("sliding_door", "articulated", "slider", ("sliding door", "sliding panel", "sliding hatch"),
+    ObjectType("sliding_door", "articulated", "slider", ("sliding door", "sliding panel", "sliding hatch",
+               "sliding window", "serving hatch", "display case panel"),
                articulation="sliding_door", joints=("slider",), graspable=False, colorable=False,
                half_height=0.15, verbs=("open", "close")),
-    ObjectType("knob", "articulated", "knob", ("knob", "dial", "rotary knob", "control dial"),
+    ObjectType("knob", "articulated", "knob", ("knob", "dial", "rotary knob", "control dial",
+               "volume knob", "stove knob", "thermostat dial", "radio tuning dial", "safe dial", "faucet handle"),
                articulation="knob", joints=("knob",), graspable=False, colorable=False,
                half_height=0.04, verbs=("rotate",)),
 )
 
-ALL_TYPES: tuple[ObjectType, ...] = PRIMITIVES + ASSETS + ARTICULATED
+# Everyday things modelled as primitives: a lemon is a yellow sphere, a stapler a black box. Why: the
+# catalog holds few real meshes, but a curriculum about "the cube" and "the ball" only is narrow; these
+# give the grammar many object kinds from kitchens, offices, labs and workshops that any builder can make.
+# Sizes keep one side under the Panda's 8 cm grip (or the thing is flat and only pushed / used as a surface).
+_GRASP = ("pick", "lift", "place", "push", "put_inside", "reach")
+_BOXY = ("pick", "lift", "place", "push", "slide", "put_inside", "reach", "stack")
+_FLAT = ("push", "slide", "reach")
+
+
+def _ev(key: str, domain: str, nouns: tuple[str, ...], shape: str, size: tuple[float, ...],
+        rgba: tuple[float, float, float, float], verbs: tuple[str, ...] = _GRASP, **kw: Any) -> ObjectType:
+    half = size[0] if shape == "sphere" else (size[1] / 2 if shape in ("cylinder", "capsule") else size[2])
+    across = 2 * (size[0] if shape != "box" else max(size[0], size[1]))
+    flat = verbs == _FLAT
+    steady = verbs == _BOXY and min(size[0], size[1]) >= 0.028  # wide enough to put things on
+    surface = kw.pop("surface", flat or steady)
+    return ObjectType(key, "primitive", key, nouns, shape, size, graspable=not flat, surface=surface, stackable=steady,
+                      colorable=kw.pop("colorable", False), rollable=shape == "sphere", half_height=half, verbs=verbs,
+                      domain=domain, rgba=rgba, small=kw.pop("small", across <= 0.06 and half <= 0.05), **kw)
+
+
+_YELLOW, _RED, _WHITE, _BLACK = (0.95, 0.85, 0.15, 1.0), (0.8, 0.12, 0.1, 1.0), (0.95, 0.95, 0.93, 1.0), (0.1, 0.1, 0.1, 1.0)
+_BROWN, _WOOD, _GREEN, _STEEL = (0.45, 0.28, 0.12, 1.0), (0.76, 0.6, 0.4, 1.0), (0.3, 0.65, 0.2, 1.0), (0.7, 0.72, 0.75, 1.0)
+_GLASS, _PINK, _BLUE, _ORANGE = (0.75, 0.9, 0.95, 0.6), (0.95, 0.6, 0.7, 1.0), (0.2, 0.35, 0.8, 1.0), (0.95, 0.55, 0.1, 1.0)
+
+EVERYDAY: tuple[ObjectType, ...] = (
+    # kitchen and pantry
+    _ev("lemon", "kitchen", ("lemon", "ripe lemon", "juicy lemon"), "sphere", (0.03,), _YELLOW),
+    _ev("apple", "kitchen", ("apple", "red apple", "crisp apple"), "sphere", (0.035,), _RED),
+    _ev("tomato", "kitchen", ("tomato", "plum tomato", "vine tomato"), "sphere", (0.028,), (0.85, 0.2, 0.1, 1.0)),
+    _ev("egg", "kitchen", ("egg", "hen's egg", "brown egg"), "capsule", (0.021, 0.02), (0.85, 0.7, 0.5, 1.0)),
+    _ev("salt_shaker", "kitchen", ("salt shaker", "salt cellar"), "cylinder", (0.02, 0.08), _WHITE),
+    _ev("pepper_mill", "kitchen", ("pepper mill", "pepper grinder"), "cylinder", (0.022, 0.1), _BROWN),
+    _ev("spice_jar", "kitchen", ("spice jar", "jar of paprika", "jar of cumin"), "cylinder", (0.022, 0.07), (0.7, 0.3, 0.1, 1.0)),
+    _ev("jam_jar", "kitchen", ("jam jar", "jar of marmalade", "honey jar"), "cylinder", (0.03, 0.08), (0.6, 0.1, 0.2, 1.0)),
+    _ev("sponge", "kitchen", ("sponge", "dish sponge", "scouring sponge"), "box", (0.045, 0.03, 0.02), _YELLOW,
+        _BOXY, colorable=True),
+    _ev("butter", "kitchen", ("stick of butter", "butter block", "pat of butter"), "box", (0.05, 0.02, 0.016), (0.98, 0.9, 0.55, 1.0),
+        _BOXY),
+    _ev("cheese", "kitchen", ("block of cheese", "cheddar block", "wedge of cheese"), "box", (0.04, 0.03, 0.025),
+        (0.95, 0.75, 0.25, 1.0), _BOXY),
+    _ev("cutting_board", "kitchen", ("cutting board", "chopping board", "bread board"), "box", (0.12, 0.08, 0.01), _WOOD,
+        _FLAT),
+    _ev("saucer", "kitchen", ("saucer", "side plate"), "cylinder", (0.07, 0.012), _WHITE, _FLAT),
+    _ev("cookie", "bakery", ("cookie", "biscuit", "oat cookie"), "cylinder", (0.03, 0.014), (0.8, 0.6, 0.35, 1.0)),
+    _ev("bread_roll", "bakery", ("bread roll", "bun", "dinner roll"), "sphere", (0.035,), (0.85, 0.6, 0.3, 1.0)),
+    # office and study
+    _ev("stapler", "office", ("stapler", "desk stapler"), "box", (0.07, 0.02, 0.025), _BLACK, _BOXY),
+    _ev("eraser", "office", ("eraser", "rubber eraser", "pencil eraser"), "box", (0.03, 0.014, 0.01), _PINK, _BOXY),
+    _ev("glue_stick", "office", ("glue stick", "stick of glue"), "cylinder", (0.013, 0.08), _WHITE),
+    _ev("highlighter", "office", ("highlighter", "marker pen"), "box", (0.065, 0.01, 0.01), _YELLOW, _BOXY,
+        colorable=True),
+    _ev("tape_roll", "office", ("roll of tape", "tape roll", "reel of sticky tape"), "cylinder", (0.03, 0.025), _GLASS),
+    _ev("paperweight", "office", ("paperweight", "glass paperweight"), "sphere", (0.03,), _GLASS),
+    _ev("notebook", "office", ("notebook", "spiral notebook", "exercise book"), "box", (0.1, 0.07, 0.008), _BLUE, _FLAT,
+        colorable=True),
+    _ev("book", "library", ("book", "hardcover book", "paperback", "dictionary"), "box", (0.1, 0.075, 0.02), _RED, _FLAT,
+        colorable=True),
+    _ev("smartphone", "office", ("smartphone", "mobile phone", "phone"), "box", (0.075, 0.036, 0.006), _BLACK, _FLAT,
+        surface=False),
+    _ev("remote", "living_room", ("remote control", "TV remote", "remote"), "box", (0.08, 0.025, 0.012), _BLACK, _BOXY),
+    _ev("candle", "living_room", ("candle", "pillar candle", "wax candle"), "cylinder", (0.022, 0.08), _WHITE,
+        colorable=True),
+    _ev("tealight", "living_room", ("tealight", "tea light"), "cylinder", (0.02, 0.016), _WHITE),
+    # laboratory and pharmacy
+    _ev("test_tube", "lab", ("test tube", "glass test tube", "sample tube"), "cylinder", (0.01, 0.1), _GLASS),
+    _ev("vial", "lab", ("vial", "sample vial", "glass vial"), "cylinder", (0.012, 0.05), _GLASS),
+    _ev("beaker", "lab", ("beaker", "glass beaker"), "cylinder", (0.032, 0.08), _GLASS),
+    _ev("petri_dish", "lab", ("petri dish", "culture dish"), "cylinder", (0.045, 0.012), _GLASS, _FLAT),
+    _ev("weight", "lab", ("brass weight", "calibration weight", "weight"), "cylinder", (0.018, 0.04), (0.8, 0.65, 0.25, 1.0)),
+    _ev("pill_bottle", "pharmacy", ("pill bottle", "medicine bottle", "pill jar"), "cylinder", (0.018, 0.06), _ORANGE),
+    # workshop and garage
+    _ev("nut", "workshop", ("hex nut", "steel nut", "wing nut"), "cylinder", (0.02, 0.014), _STEEL),
+    _ev("battery", "workshop", ("battery", "AA battery", "torch battery"), "cylinder", (0.012, 0.05), (0.15, 0.15, 0.15, 1.0)),
+    _ev("offcut", "workshop", ("offcut", "pine offcut", "wood offcut"), "box", (0.05, 0.025, 0.02), _WOOD, _BOXY),
+    _ev("sanding_block", "workshop", ("sanding block", "sandpaper block"), "box", (0.05, 0.03, 0.02), (0.6, 0.45, 0.3, 1.0),
+        _BOXY),
+    _ev("paint_tin", "workshop", ("paint tin", "tin of varnish", "paint pot"), "cylinder", (0.035, 0.07), _BLUE, colorable=True),
+    _ev("wire_spool", "workshop", ("spool of wire", "wire spool", "cable reel"), "cylinder", (0.03, 0.04), (0.7, 0.4, 0.2, 1.0)),
+    _ev("screwdriver", "workshop", ("screwdriver", "flat screwdriver"), "box", (0.08, 0.011, 0.011), _RED, _BOXY),
+    # bathroom
+    _ev("soap", "bathroom", ("bar of soap", "soap bar", "cake of soap"), "box", (0.045, 0.03, 0.017), (0.9, 0.85, 0.95, 1.0),
+        _BOXY),
+    _ev("shampoo", "bathroom", ("shampoo bottle", "bottle of shampoo"), "cylinder", (0.028, 0.12), (0.3, 0.6, 0.85, 1.0)),
+    _ev("toothpaste", "bathroom", ("toothpaste tube", "tube of toothpaste"), "box", (0.08, 0.018, 0.014), _WHITE, _BOXY),
+    _ev("nail_polish", "bathroom", ("nail polish bottle", "bottle of nail varnish"), "cylinder", (0.014, 0.05), _PINK),
+    # garden and outdoors
+    _ev("flower_pot", "garden", ("flower pot", "terracotta pot", "plant pot"), "cylinder", (0.038, 0.07), (0.75, 0.4, 0.25, 1.0),
+        ("pick", "lift", "push", "place", "reach")),
+    _ev("pine_cone", "garden", ("pine cone", "fir cone"), "capsule", (0.025, 0.03), _BROWN),
+    _ev("pebble", "garden", ("river pebble", "pebble", "smooth stone"), "sphere", (0.025,), (0.55, 0.55, 0.52, 1.0)),
+    # games and sport
+    _ev("chess_pawn", "games", ("chess pawn", "pawn", "chess piece"), "capsule", (0.015, 0.03), _BLACK),
+    _ev("checker", "games", ("draughts piece", "checker piece", "checker"), "cylinder", (0.02, 0.01), _RED),
+    _ev("puzzle_cube", "games", ("puzzle cube", "Rubik's cube"), "box", (0.028, 0.028, 0.028), (0.9, 0.5, 0.1, 1.0), _BOXY),
+    _ev("card_deck", "games", ("deck of cards", "card deck", "deck of playing cards"), "box", (0.045, 0.032, 0.01), _RED,
+        _BOXY),
+    _ev("tennis_ball", "sport", ("tennis ball",), "sphere", (0.033,), (0.8, 0.9, 0.2, 1.0)),
+    _ev("golf_ball", "sport", ("golf ball",), "sphere", (0.021,), _WHITE),
+    _ev("ping_pong_ball", "sport", ("ping-pong ball", "table tennis ball"), "sphere", (0.02,), _ORANGE),
+    # sewing and crafts
+    _ev("spool", "sewing", ("spool of thread", "cotton reel", "bobbin"), "cylinder", (0.015, 0.03), (0.6, 0.2, 0.5, 1.0)),
+    _ev("pincushion", "sewing", ("pincushion",), "sphere", (0.028,), _RED),
+    _ev("matchbox", "living_room", ("matchbox", "safety matchbox"), "box", (0.025, 0.018, 0.008), (0.7, 0.2, 0.15, 1.0),
+        _BOXY),
+    _ev("harmonica", "music", ("harmonica", "mouth organ"), "box", (0.05, 0.013, 0.01), _STEEL, _BOXY),
+)
+
+ALL_TYPES: tuple[ObjectType, ...] = PRIMITIVES + EVERYDAY + ASSETS + ARTICULATED
 TYPES_BY_KEY: dict[str, ObjectType] = {t.key: t for t in ALL_TYPES}
 ARTICULATION_KINDS = tuple(t.key for t in ARTICULATED)
 
@@ -196,7 +319,7 @@ def types_from_catalog(catalog: Any) -> list[ObjectType]:
                                      verbs=("pick", "lift", "place", "push", "reach")))
     if not assets:
         assets = list(ASSETS)
-    return list(PRIMITIVES) + assets + list(ARTICULATED)
+    return list(PRIMITIVES) + list(EVERYDAY) + assets + list(ARTICULATED)
 
 
 def with_asset(t: ObjectType, **changes: Any) -> ObjectType:
