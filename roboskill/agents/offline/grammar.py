@@ -67,9 +67,14 @@ def object_phrase(ref: ObjRef, rng: random.Random, *, article: str | None = None
     return f"{article} " + " ".join(words)
 
 
+def object_domain(ref: ObjRef) -> str | None:
+    """The `scenarios.DOMAINS` key of the object itself: its type's domain, else its family's."""
+    return ref.type.domain or FAMILY_DOMAINS.get(ref.family)
+
+
 def setting_domain(ref: ObjRef, noun: str) -> str | None:
     """The `scenarios.DOMAINS` key a mention of `ref` as `noun` belongs to."""
-    return NOUN_DOMAINS.get(noun) or ref.type.domain or FAMILY_DOMAINS.get(ref.family)
+    return NOUN_DOMAINS.get(noun) or object_domain(ref)
 
 
 def _cm(metres: float) -> str:
@@ -173,9 +178,14 @@ def frame_nouns(frame: TaskFrame, rng: random.Random) -> tuple[str, str | None]:
     return _pick(rng, frame.obj.type.nouns), (_pick(rng, frame.dest.type.nouns) if frame.dest is not None else None)
 
 
+def _mentions(frame: TaskFrame, nouns: tuple[str, str | None]) -> list[tuple[ObjRef, str]]:
+    """(object, noun) of each thing the description names: the object, then the destination."""
+    return [(frame.obj, nouns[0])] + ([(frame.dest, nouns[1] or frame.dest.type.noun)] if frame.dest is not None else [])
+
+
 def frame_purposes(frame: TaskFrame, nouns: tuple[str, str | None]) -> tuple[str, ...]:
     """Reasons tied to the task's objects (the articulated noun's, else the object's, else the destination's)."""
-    refs = [(frame.obj, nouns[0])] + ([(frame.dest, nouns[1] or frame.dest.type.noun)] if frame.dest is not None else [])
+    refs = _mentions(frame, nouns)
     for ref, noun in refs:
         if ref.type.source == "articulated" and noun in PURPOSES:
             return PURPOSES[noun]
@@ -187,7 +197,7 @@ def frame_purposes(frame: TaskFrame, nouns: tuple[str, str | None]) -> tuple[str
 
 def frame_domain(frame: TaskFrame, nouns: tuple[str, str | None]) -> str | None:
     """The setting of a task: the object's domain, else the destination's (a drawer noun, a tray...)."""
-    refs = [(frame.obj, nouns[0])] + ([(frame.dest, nouns[1] or frame.dest.type.noun)] if frame.dest is not None else [])
+    refs = _mentions(frame, nouns)
     arts = [(r, n) for r, n in refs if r.type.source == "articulated"]
     for ref, noun in arts + [rn for rn in refs if rn not in arts]:
         if (ref.type.domain or NOUN_DOMAINS.get(noun)) and (dom := setting_domain(ref, noun)):

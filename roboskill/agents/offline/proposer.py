@@ -18,7 +18,7 @@ from roboskill.agents.offline import grammar
 from roboskill.agents.offline.contexts import CONTEXTS
 from roboskill.agents.offline.frames import DIRECTIONS, RELATIONS, ObjRef, TaskFrame
 from roboskill.agents.offline.parser import parse_record
-from roboskill.agents.offline.scenarios import DOMAINS, FAMILY_DOMAINS
+from roboskill.agents.offline.scenarios import DOMAINS
 from roboskill.agents.offline.vocab import COLORS, SIZES, ObjectType, types_from_catalog
 
 _VERB_WEIGHTS = {"pick": 1.0, "lift": 1.0, "place": 1.2, "push": 1.2, "slide": 0.9, "stack": 1.0, "open": 1.3,
@@ -53,7 +53,7 @@ def _matches(frame: TaskFrame, subject: str) -> bool:
                 return True
             if "verbs" in sel and (frame.verb in sel["verbs"] or any(s in sel["verbs"] for s in frame.steps)):
                 return True
-    domains = {ref.type.domain or FAMILY_DOMAINS.get(ref.family, "") for ref in refs}
+    domains = {grammar.object_domain(ref) for ref in refs}
     if words & {d.replace("_", " ") for d in domains if d} or subject in domains:
         return True
     verb_words = {frame.verb, frame.verb.replace("_", " "), *frame.steps}
@@ -123,7 +123,7 @@ def _mat_like(t: ObjectType) -> bool:
 def frame_domain_of(frame: TaskFrame) -> str:
     """Domain of a frame for curriculum balance (the object's, else the destination's)."""
     for ref in (frame.obj, frame.dest):
-        if ref is not None and (dom := ref.type.domain or FAMILY_DOMAINS.get(ref.family)):
+        if ref is not None and (dom := grammar.object_domain(ref)):
             return dom
     return ""
 

@@ -102,7 +102,9 @@ class GeneralistPolicy(nn.Module):
         super().__init__()
         self.config = cfg = config or PolicyConfig()
         c1, c2, c3 = cfg.channels
-        self.conv1 = nn.Conv2d(5 if cfg.coord_channels else 3, c1, 5, stride=2, padding=2)
+        in_ch = 5 if cfg.coord_channels else 3
+        feat_dim = 2 * c3 + c3 + 2 * cfg.fine_channels  # deep keypoints + channel means + fine keypoints
+        self.conv1 = nn.Conv2d(in_ch, c1, 5, stride=2, padding=2)
         self.conv2 = nn.Conv2d(c1, c2, 3, stride=2, padding=1)
         self.conv3 = nn.Conv2d(c2, c3, 3, stride=1, padding=1)
         self.lang = nn.Sequential(nn.Linear(cfg.lang_dim, cfg.lang_hidden), nn.ReLU())
@@ -112,17 +114,17 @@ class GeneralistPolicy(nn.Module):
         inputs = list(range(cfg.proprio_dim)) if cfg.proprio_inputs is None else list(cfg.proprio_inputs)
         self.proprio = nn.Sequential(nn.Linear(len(inputs), cfg.proprio_hidden), nn.ReLU())
         self.head = nn.Sequential(
-            nn.Linear(2 * c3 + c3 + 2 * cfg.fine_channels + cfg.lang_hidden + cfg.proprio_hidden, cfg.hidden),
-            nn.ReLU(),
+            nn.Linear(feat_dim + cfg.lang_hidden + cfg.proprio_hidden, cfg.hidden), nn.ReLU(),
             nn.Linear(cfg.hidden, cfg.hidden), nn.ReLU(),
             nn.Linear(cfg.hidden, cfg.action_dim * cfg.chunk),
         )
-        in_ch = 5 if cfg.coord_channels else 3
         self.fine = nn.Conv2d(in_ch, cfg.fine_channels, 3, stride=1, padding=1) if cfg.fine_channels else None
         self.fine_keypoints = SpatialSoftmax() if cfg.fine_channels else None
-        feat_dim = 2 * c3 + c3 + 2 * cfg.fine_channels
         self.aux_head = (nn.Sequential(nn.Linear(feat_dim + cfg.lang_hidden, cfg.hidden), nn.ReLU(),
                                        nn.Linear(cfg.hidden, cfg.aux_dim)) if cfg.aux_dim else None)
+        if cfg.aux_dim:  # not persistent: the config carries them, and older checkpoints have no such keys
+            self.register_buffer("aux_mean", torch.tensor(cfg.aux_mean, dtype=torch.float32), persistent=False)
+            self.register_buffer("aux_std", torch.tensor(cfg.aux_std, dtype=torch.float32), persistent=False)
         self.register_buffer("proprio_mean", torch.tensor(cfg.proprio_mean, dtype=torch.float32))
         self.register_buffer("proprio_std", torch.tensor(cfg.proprio_std, dtype=torch.float32))
         self.register_buffer("proprio_index", torch.tensor(inputs, dtype=torch.long), persistent=False)

@@ -135,10 +135,7 @@ def aux_loss(policy: GeneralistPolicy, aux: torch.Tensor, objects: np.ndarray) -
     """Masked MSE of the standardised object positions (padding slots, NaN, do not count)."""
     target = torch.from_numpy(np.ascontiguousarray(objects[:, : aux.shape[1]]))
     mask = ~torch.isnan(target)
-    cfg = policy.config
-    mean = torch.tensor(cfg.aux_mean, dtype=torch.float32)
-    std = torch.tensor(cfg.aux_std, dtype=torch.float32)
-    z = (torch.nan_to_num(target) - mean) / std
+    z = (torch.nan_to_num(target) - policy.aux_mean) / policy.aux_std
     err = ((aux - z) ** 2) * mask
     return err.sum() / mask.sum().clamp(min=1)
 
