@@ -144,3 +144,43 @@ def test_old_checkpoint_config_builds_the_old_network() -> None:
     """Checkpoints from before CoordConv / fine keypoints / aux head load with the defaults."""
     policy = GeneralistPolicy(PolicyConfig(image_size=(24, 24)))
     assert policy.conv1.in_channels == 3 and policy.fine is None and policy.aux_head is None
+
+
+def test_relative_features_feed_object_minus_hand_to_the_action_head(tmp_path) -> None:
+    """A new policy on data with object positions and a named proprio layout reads its own object
+    estimates relative to the hand; the estimates' gradient comes from the aux loss only."""
+    from roboskill.sim.robot import PROPRIO_LAYOUT
+    from roboskill.tools.distill.train import new_policy
+
+    data = _with_objects(tmp_path)
+    data.manifest.proprio_layout = list(PROPRIO_LAYOUT)
+    policy = new_policy(data, velocity_input=False, relative=True)
+    cfg = policy.config
+    assert cfg.relative_features and cfg.ee_position_index == [0, 1, 2] and cfg.aux_dim == 6
+    assert not new_policy(data, velocity_input=False).config.relative_features  # opt-in for new_policy
+
+    aux = torch.zeros(1, 6)  # standardised zero = the dataset mean position of each slot
+    hand = torch.zeros(1, 8)
+    hand[0, :3] = torch.tensor([0.1, -0.2, 0.3])
+    std_aux, rel = policy._relative_inputs(aux, hand)
+    expected = (torch.as_tensor(cfg.aux_mean).reshape(2, 3) - hand[0, :3]) / 0.1
+    torch.testing.assert_close(rel, expected.reshape(1, 6))
+    assert torch.equal(std_aux, aux)
+
+    img = torch.rand(2, 3, 24, 24)
+    lang = torch.from_numpy(np.repeat(data.instruction_embeddings[0][:1], 2, 0))
+    chunk, aux_out = policy.forward_all(img, torch.zeros(2, 8), lang)
+    chunk.sum().backward()  # action loss only: the detached estimates give the aux head no gradient
+    assert all(p.grad is None or not p.grad.any() for p in policy.aux_head.parameters())
+    plain = new_policy(data, velocity_input=False)
+    assert policy.head[0].in_features == plain.head[0].in_features + 12  # estimates + relative, 2 slots
+
+    assert not train_bc(data, TrainConfig(epochs=0))[0].config.relative_features  # off by default (measured worse)
+    trained, _ = train_bc(data, TrainConfig(epochs=1, batch_size=32, relative_features=True))
+    assert trained.config.relative_features
+    loaded, _ = load_checkpoint(save_checkpoint(trained, tmp_path / "rel.pt"))
+    obs = (data.images[0], data.proprio[0], data.instruction_embeddings[0][0])
+    np.testing.assert_allclose(loaded.act(*obs), trained.act(*obs), atol=1e-6)
+    with pytest.raises(DistillError, match="relative_features"):
+        GeneralistPolicy(PolicyConfig(image_size=(24, 24), relative_features=True, aux_dim=4,
+                                      aux_mean=[0.0] * 4, aux_std=[1.0] * 4, ee_position_index=[0, 1, 2]))

@@ -225,18 +225,51 @@ def _grams(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + n]) for n in (2, 3, 4) for i in range(len(words) - n + 1)}
 
 
-def _fresh_description(frame: TaskFrame, context: dict[str, Any], rng: random.Random, n: int = 10) -> str:
-    """Of `n` phrasings, the one sharing the fewest 2-4-grams with the library's descriptions.
+def _semantic_similarity(options: list[str], library: list[str]) -> list[float]:
+    """Mean MiniLM cosine of each option to the library's descriptions (zeros without the model).
+
+    Why the memory's embedder: n-gram overlap only sees shared wording, while two sentences about the
+    same kind of scene read alike to a reader (and to the novelty gate) in any words. An LLM asked for
+    a novel task weighs meaning; this lets the procedural model do the same with the model it ships.
+    """
+    if not options or not library:
+        return [0.0] * len(options)
+    try:
+        import numpy as np
+
+        from roboskill.memory.embed import embed_query
+    except ImportError:
+        return [0.0] * len(options)
+    try:
+        lib = np.stack([embed_query(t) for t in library[-200:]])
+        opts = np.stack([embed_query(t) for t in options])
+    except Exception:  # noqa: BLE001 - no embedding model (e.g. a stripped install): wording by n-grams only
+        return [0.0] * len(options)
+    return [float(v) for v in (opts @ lib.T).mean(axis=1)]
+
+
+SEMANTIC_WEIGHT = 1.5
+"""Weight of meaning (mean cosine to the library) against wording (shared 2-4-gram fraction) when
+choosing a phrasing. Measured on the diversity bench (100 tasks, seed 0) with 20 phrasings: n-grams
+only gave Self-BLEU 0.229 / MiniLM similarity 0.203; weight 1.5 gives 0.269 / 0.154; 3.0 gives
+0.306 / 0.157 (wording starts to repeat)."""
+
+
+def _fresh_description(frame: TaskFrame, context: dict[str, Any], rng: random.Random, n: int = 20) -> str:
+    """Of `n` phrasings, the one least like the library: fewest shared 2-4-grams plus least meaning.
 
     Each phrasing picks its nouns, then a place and (mostly) a situation of the domain those nouns
     belong to that the library's descriptions use least (scenarios.py; the generic `CONTEXTS` when
-    the domain has none). Why: the library is what the curriculum's diversity is measured over;
-    wording and setting the new task unlike the ones already there keeps the curriculum varied.
+    the domain has none), and often a reason tied to the object. Why: the library is what the
+    curriculum's diversity is measured over; wording and setting the new task unlike the ones already
+    there keeps the curriculum varied. The task itself (verb, objects, amounts) never changes.
     """
     used: set[tuple[str, ...]] = set()
     for rec in (context.get("learned_skills") or []) + (context.get("rejected") or []):
         if isinstance(rec, dict):
             used |= _grams(str(rec.get("description", "")))
+    library = [str(r["description"]) for r in context.get("learned_skills") or []
+               if isinstance(r, dict) and r.get("description")]
     words = _used_words(context)
     options = []
     for _ in range(n):
@@ -247,7 +280,9 @@ def _fresh_description(frame: TaskFrame, context: dict[str, Any], rng: random.Ra
         purposes = grammar.frame_purposes(frame, nouns)
         purpose = _least_used(purposes, words, rng) if purposes and rng.random() < 0.85 else None
         options.append(grammar.describe(frame, rng, place, situation, nouns, purpose))
-    return min(options, key=lambda d: (len(_grams(d) & used) / max(len(_grams(d)), 1), options.index(d)))
+    meaning = _semantic_similarity(options, library)
+    scores = [len(_grams(d) & used) / max(len(_grams(d)), 1) + SEMANTIC_WEIGHT * m for d, m in zip(options, meaning)]
+    return options[min(range(n), key=lambda i: (scores[i], i))]
 
 
 def propose(context: dict[str, Any], rng: random.Random, n_samples: int = 80) -> dict[str, Any]:

@@ -72,6 +72,16 @@ class PolicyConfig(BaseModel):
     aux_mean: list[float] = Field(default_factory=list)
     aux_std: list[float] = Field(default_factory=list)
     """Standardisation of the auxiliary targets (dataset statistics)."""
+    relative_features: bool = False
+    """Feed the aux head's object-position estimates to the action head, both as they are and relative to
+    the end effector (object - hand, in 10 cm units). Why: the action is mostly "move the hand towards
+    that object", a subtraction the MLP must otherwise learn from two differently encoded inputs
+    (image keypoints, proprioception) and learns only as an average over the demos' object positions.
+    Needs `aux_dim` (a multiple of 3) and `ee_position_index`; False in checkpoints from before it."""
+    relative_detach: bool = True
+    """Stop the action loss's gradient at the estimates, so they stay pure localisation outputs."""
+    ee_position_index: list[int] | None = None
+    """Indices of the end-effector x, y, z in the (raw) proprioception vector."""
     snap_gripper: bool = True
     """At act time, round the gripper command to +-1: experts only ever command fully open/closed, and a
     half-open regression average would drop grasped objects."""
@@ -113,8 +123,12 @@ class GeneralistPolicy(nn.Module):
         self.keypoints = SpatialSoftmax()
         inputs = list(range(cfg.proprio_dim)) if cfg.proprio_inputs is None else list(cfg.proprio_inputs)
         self.proprio = nn.Sequential(nn.Linear(len(inputs), cfg.proprio_hidden), nn.ReLU())
+        if cfg.relative_features and (not cfg.aux_dim or cfg.aux_dim % 3 or not cfg.ee_position_index
+                                      or len(cfg.ee_position_index) != 3):
+            raise DistillError("relative_features needs aux_dim (a multiple of 3) and a 3-index ee_position_index")
+        rel_dim = 2 * cfg.aux_dim if cfg.relative_features else 0
         self.head = nn.Sequential(
-            nn.Linear(feat_dim + cfg.lang_hidden + cfg.proprio_hidden, cfg.hidden), nn.ReLU(),
+            nn.Linear(feat_dim + cfg.lang_hidden + cfg.proprio_hidden + rel_dim, cfg.hidden), nn.ReLU(),
             nn.Linear(cfg.hidden, cfg.hidden), nn.ReLU(),
             nn.Linear(cfg.hidden, cfg.action_dim * cfg.chunk),
         )
@@ -128,6 +142,8 @@ class GeneralistPolicy(nn.Module):
         self.register_buffer("proprio_mean", torch.tensor(cfg.proprio_mean, dtype=torch.float32))
         self.register_buffer("proprio_std", torch.tensor(cfg.proprio_std, dtype=torch.float32))
         self.register_buffer("proprio_index", torch.tensor(inputs, dtype=torch.long), persistent=False)
+        self.register_buffer("ee_index", torch.tensor(cfg.ee_position_index or [], dtype=torch.long),
+                             persistent=False)
         for film in (self.film2, self.film3):  # start as the identity modulation
             nn.init.zeros_(film.weight)
             nn.init.zeros_(film.bias)
@@ -163,9 +179,18 @@ class GeneralistPolicy(nn.Module):
         feats = torch.cat([self.keypoints(x), F.relu(x).mean(dim=(2, 3))] + fine, dim=1)
         p = ((proprio - self.proprio_mean) / self.proprio_std).index_select(1, self.proprio_index)
         p = self.proprio(p)
-        out = torch.tanh(self.head(torch.cat([feats, z, p], dim=1)))
         aux = self.aux_head(torch.cat([feats, z], dim=1)) if self.aux_head is not None else None
+        head_in = [feats, z, p]
+        if self.config.relative_features and aux is not None:
+            head_in += self._relative_inputs(aux.detach() if self.config.relative_detach else aux, proprio)
+        out = torch.tanh(self.head(torch.cat(head_in, dim=1)))
         return out.reshape(out.shape[0], self.config.chunk, self.config.action_dim), aux
+
+    def _relative_inputs(self, aux: torch.Tensor, proprio: torch.Tensor) -> list[torch.Tensor]:
+        """[standardised estimates (B, aux_dim), estimate - end effector in 10 cm units (B, aux_dim)]."""
+        world = (aux * self.aux_std + self.aux_mean).reshape(aux.shape[0], -1, 3)
+        hand = proprio.index_select(1, self.ee_index)[:, None, :]
+        return [aux, ((world - hand) / 0.1).reshape(aux.shape[0], -1)]
 
     @torch.no_grad()
     def act_chunk(self, image: np.ndarray, proprio: np.ndarray, lang: np.ndarray) -> np.ndarray:
