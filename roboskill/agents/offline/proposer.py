@@ -234,13 +234,11 @@ def _semantic_similarity(options: list[str], library: list[str]) -> list[float]:
     """
     if not options or not library:
         return [0.0] * len(options)
-    try:
-        import numpy as np
+    import numpy as np
 
+    try:  # the 200 latest skills: the library's recent tail is what a new proposal is compared with
         from roboskill.memory.embed import embed_query
-    except ImportError:
-        return [0.0] * len(options)
-    try:
+
         lib = np.stack([embed_query(t) for t in library[-200:]])
         opts = np.stack([embed_query(t) for t in options])
     except Exception:  # noqa: BLE001 - no embedding model (e.g. a stripped install): wording by n-grams only
