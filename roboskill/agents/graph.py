@@ -260,7 +260,9 @@ def review(state: GraphState, deps: Deps) -> Update:
 def _write_candidate_files(out_dir: Path, plan: dict[str, Any]) -> None:
     _atomic_write(out_dir / "plan.json", json.dumps(plan, indent=2))
     for sub in plan.get("subtasks") or []:
-        code = "\n\n".join(c for c in (sub.get("reward_code"), sub.get("success_code")) if c)
+        reward, success = sub.get("reward_code") or "", sub.get("success_code") or ""
+        # writers often return one module holding both functions as reward and success code: write it once
+        code = reward if success.strip() in reward else "\n\n".join(c for c in (reward, success) if c)
         if code:
             _atomic_write(out_dir / f"reward_{sub.get('name', 'subtask')}.py", code)
 

@@ -70,7 +70,7 @@ class NoveltyVerdict(BaseModel):
     """Whether a proposed task is new, with the evidence.
 
     `novel` is False when the most similar stored skill reaches `threshold` (calibrated on
-    tests/data/novelty_pairs.jsonl unless overridden). `nearest` is [(skill name, similarity)], best first.
+    roboskill/data/novelty/novelty_pairs.jsonl unless overridden). `nearest` is [(skill name, similarity)], best first.
     """
 
     query: str

@@ -5,7 +5,7 @@ Score: `task_similarity(a, b, cosine)` is the MiniLM cosine of the two descripti
 see `roboskill.memory.frames`). A proposal is *not novel* when its best score against a stored skill
 reaches the threshold.
 
-The threshold is calibrated, not guessed: `calibrate()` splits tests/data/novelty_pairs.jsonl
+The threshold is calibrated, not guessed: `calibrate()` splits roboskill/data/novelty/novelty_pairs.jsonl
 (stratified, seeded) into a calibration part, where the F1-best threshold is chosen, and a held-out
 part, where precision/recall are reported — for our score, for plain cosine, and for a difflib-ratio
 baseline calibrated the same way. It also reports k-fold cross-validated figures. The chosen threshold
@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, ValidationError
 from roboskill.memory.frames import extract_frame, frame_conflicts
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
-DEFAULT_PAIRS_FILE = Path(__file__).resolve().parents[2] / "tests" / "data" / "novelty_pairs.jsonl"
+DEFAULT_PAIRS_FILE = Path(__file__).resolve().parents[1] / "data" / "novelty" / "novelty_pairs.jsonl"
 EXTRA_PAIR_FILES = (DEFAULT_PAIRS_FILE.with_name("novelty_pairs_fresh2.jsonl"),
                     DEFAULT_PAIRS_FILE.with_name("novelty_pairs_offline.jsonl"))
 """Evaluation-only pair sets: fresh2 (written before the catalog lexicon), offline-proposer pairs."""

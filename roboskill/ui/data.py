@@ -116,9 +116,9 @@ def _read_candidate(run_dir: Path, cand_dir: Path, iteration: int, index: int) -
     for sub in (plan or {}).get("subtasks") or []:
         if isinstance(sub, dict) and sub.get("name"):
             if sub.get("reward_code") and sub["name"] not in rewards:
-                rewards[str(sub["name"])] = str(sub["reward_code"])
+                rewards[str(sub["name"])] = redact_text(str(sub["reward_code"]))
             if sub.get("success_code"):
-                success[str(sub["name"])] = str(sub["success_code"])
+                success[str(sub["name"])] = redact_text(str(sub["success_code"]))
 
     def rel_if(name: str) -> str | None:
         return f"{rel_run}/{name}" if (cand_dir / name).is_file() else None

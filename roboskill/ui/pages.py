@@ -224,7 +224,8 @@ def iteration_page(run_id: str, task: TaskInfo, iteration: int, prev: Candidate 
         reflection_text = (c.metrics or {}).get("reflection_text")
         problems = "".join(f'<div class="notice">{e(p)}</div>' for p in c.problems)
         code = "".join(f"<h3>reward_{e(s)}.py</h3>{_pre(src)}" for s, src in c.rewards.items())
-        code += "".join(f"<h3>is_success ({e(s)})</h3>{_pre(src)}" for s, src in c.success_code.items())
+        code += "".join(f"<h3>is_success ({e(s)})</h3>{_pre(src)}" for s, src in c.success_code.items()
+                        if src.strip() not in c.rewards.get(s, ""))  # already shown inside the reward module
         diff = ""
         if prev is not None and prev.rewards and c.rewards:
             diff = (f'<h3>Reward diff vs {e(prev.label)}</h3>' + diff_table(prev, c))

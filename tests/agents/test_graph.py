@@ -238,3 +238,17 @@ def test_chat_review_reject_then_approve(tmp_path: Path) -> None:
     assert ctx["rejected"][0]["reason"] == "boring" and ctx["directives"][0]["kind"] == "focus"
     out = graph.invoke(Command(resume={"action": "approve"}), cfg)
     assert "__interrupt__" not in out and [e["name"] for e in out["learned"]] == ["open_drawer"]
+
+
+def test_candidate_reward_file_holds_a_shared_module_once(tmp_path):
+    """A writer that returns one module as both reward and success code gets it written once, not twice."""
+    from roboskill.agents.graph import _write_candidate_files
+
+    module = "def is_success(state):\n    return True\n\ndef compute_reward(state):\n    return 0.0, {}\n"
+    separate = "def is_success(state):\n    return False\n"
+    _write_candidate_files(tmp_path, {"subtasks": [
+        {"name": "shared", "reward_code": module, "success_code": module},
+        {"name": "split", "reward_code": "def compute_reward(state):\n    return 0.0, {}\n", "success_code": separate}]})
+    assert (tmp_path / "reward_shared.py").read_text().count("def is_success") == 1
+    split = (tmp_path / "reward_split.py").read_text()
+    assert "def compute_reward" in split and "return False" in split

@@ -14,7 +14,7 @@ import json
 import random
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "data" / "novelty_pairs_offline.jsonl"
+OUT = Path(__file__).resolve().parents[2] / "roboskill" / "data" / "novelty" / "novelty_pairs_offline.jsonl"
 
 
 def _loose(sig: str) -> str:

@@ -175,3 +175,16 @@ def test_ui_command_help() -> None:
 
     res = CliRunner().invoke(app, ["ui", "--help"], env={"COLUMNS": "200"})
     assert res.exit_code == 0 and "127.0.0.1" in res.output and "--runs-dir" in res.output and "--library" in res.output
+
+
+def test_shared_reward_and_success_module_shown_once() -> None:
+    from roboskill.ui.data import Candidate, TaskInfo
+    from roboskill.ui.pages import iteration_page
+
+    module = "def is_success(state):\n    return True\n\ndef compute_reward(state):\n    return 0.0, {}\n"
+    shared = Candidate(iteration=0, index=0, rel="iter_0/cand_0", files_rel="tasks/t/iter_0/cand_0",
+                       rewards={"lift": module}, success_code={"lift": module})
+    split = shared.model_copy(update={"index": 1, "success_code": {"lift": "def is_success(state):\n    return 1\n"}})
+    page = iteration_page(RUN_ID, TaskInfo(task_id="t", candidates=[shared, split]), 0, None)
+    assert page.count("def is_success") == 3  # once per candidate module, plus candidate 1's own success check
+    assert page.count("is_success (lift)") == 1
