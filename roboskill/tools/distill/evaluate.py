@@ -17,11 +17,16 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
+from roboskill.sim.render import Camera, render_rgb
 from roboskill.tools.distill.collect import EVAL_SEED_BASE
 from roboskill.tools.distill.multitask_env import MultiTaskEnv
 from roboskill.tools.distill.skills import DistillSkill
 
 Progress = Callable[[dict[str, Any]], None]
+#: The evaluation video's camera and (height, width): arm, gripper and every bench scene's objects in view
+#: (drawer handles included), from the robot's front-left; checked on the five `bench distill` scenes
+VIDEO_CAMERA = Camera(target=(-0.15, 0.0, 0.15), distance=1.05, yaw=-40.0, pitch=-28.0, fov=55.0)
+VIDEO_SIZE = (192, 256)
 
 
 class SkillEval(BaseModel):
@@ -50,10 +55,20 @@ class EvalResult(BaseModel):
 
 def rollout(policy: Any, env: MultiTaskEnv, skill: str, instruction: str, seed: int,
             frames: list[np.ndarray] | None = None) -> tuple[bool, int]:
-    """One generalist episode; returns (success, steps). `frames` collects the observation images."""
-    obs, info = env.reset(options={"skill": skill, "instruction": instruction, "episode_seed": seed})
+    """One generalist episode; returns (success, steps). `frames` collects a video of every physics step
+    from `VIDEO_CAMERA` at `VIDEO_SIZE` (the policy's own 84x84 view, seen only after each action
+    chunk, is too small and too choppy to judge a skill by)."""
     if frames is not None:
-        frames.append(obs["image"])
+        env.viewer = lambda senv: frames.append(render_rgb(senv.world, VIDEO_SIZE[1], VIDEO_SIZE[0], VIDEO_CAMERA,
+                                                           shadows=False))
+    try:
+        return _rollout(policy, env, skill, instruction, seed)
+    finally:
+        env.viewer = None
+
+
+def _rollout(policy: Any, env: MultiTaskEnv, skill: str, instruction: str, seed: int) -> tuple[bool, int]:
+    obs, info = env.reset(options={"skill": skill, "instruction": instruction, "episode_seed": seed})
     done, steps, success = False, 0, bool(info["is_success"])
     chunked = hasattr(policy, "act_chunk")
     while not done and not success:
@@ -66,8 +81,6 @@ def rollout(policy: Any, env: MultiTaskEnv, skill: str, instruction: str, seed: 
             steps += 1
         success = success or bool(info["is_success"])
         done = terminated or truncated
-        if frames is not None:
-            frames.append(obs["image"])
     return success, steps
 
 

@@ -13,7 +13,7 @@ skill / wording (evaluation); otherwise both are sampled (instructions from the 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import gymnasium as gym
 import numpy as np
@@ -55,6 +55,9 @@ class MultiTaskEnv(gym.Env):
         self.action_space = gym.spaces.Box(-1.0, 1.0, (5,), dtype=np.float32)
         self._envs: dict[str, Any] = {}
         self._goals: dict[str, Any] = {}
+        #: called with the skill env after reset and after every physics step (also inside action chunks):
+        #: lets a video see every step from its own camera without changing what the policy observes
+        self.viewer: Callable[[Any], None] | None = None
         self._rng = np.random.default_rng(seed)
         self.skill: str = self.names[0]
         self.instruction: str = skills[0].instruction
@@ -110,6 +113,8 @@ class MultiTaskEnv(gym.Env):
             episode_seed = int(self._rng.integers(0, 2**31 - 1))
         _, info = env.reset(seed=int(episode_seed))
         self._t = 0
+        if self.viewer is not None:
+            self.viewer(env)
         return self._obs(), {"skill": self.skill, "instruction": self.instruction, "episode_seed": int(episode_seed),
                              "is_success": bool(info.get("is_success", False))}
 
@@ -119,6 +124,8 @@ class MultiTaskEnv(gym.Env):
         env = self._envs[self.skill]
         reward, _, success = env_step(env, np.asarray(action, dtype=np.float64))
         self._t += 1
+        if self.viewer is not None:
+            self.viewer(env)
         obs = self._obs()
         return obs, float(success), bool(success), self._t >= self.horizons[self.skill], {
             "skill": self.skill, "instruction": self.instruction, "is_success": bool(success)}
@@ -135,6 +142,8 @@ class MultiTaskEnv(gym.Env):
             _, _, success = env_step(env, a)
             self._t += 1
             n += 1
+            if self.viewer is not None:
+                self.viewer(env)
             if success or self._t >= self.horizons[self.skill]:
                 break
         obs = self._obs()

@@ -175,7 +175,7 @@ def run_distill(skills: list[DistillSkill], config: DistillConfig, *, progress: 
         env.close()
     eval_time = time.perf_counter() - t3
     _write_json(out / "eval.json", result.model_dump(mode="json"))
-    video = write_video_grid(videos, out / "video_grid.mp4") if videos else None
+    video = write_video_grid(videos, out / "video_grid.mp4", scale=1) if videos else None
     bc_rows = [h for h in history if h.get("phase") == "bc"]
     summary = DistillSummary(
         out=str(out), skills=[e.name for e in manifest.skills], dataset=str(root), n_steps=manifest.n_steps,
