@@ -14,7 +14,7 @@ from pathlib import Path
 from roboskill.bench.results import BenchResult, MachineInfo, Metric, Scalar, Table, now_iso, read_results
 
 #: Order of sections; names not listed here follow alphabetically.
-SECTION_ORDER = ["sim", "learn", "external", "loop", "diversity", "memory", "distill"]
+SECTION_ORDER = ["sim", "learn", "external", "loop", "diversity", "memory", "distill", "fidelity"]
 
 SECTION_TITLES = {
     "sim": "Simulation speed of generated scenes (vs. panda-gym)",
@@ -24,6 +24,7 @@ SECTION_TITLES = {
     "diversity": "Diversity of proposed tasks (Self-BLEU, embedding similarity)",
     "memory": "Skill memory: novelty query latency and verdict quality",
     "distill": "Generalist policy distilled from the learned skills",
+    "fidelity": "Fidelity: do accepted skills do what the instruction says? (independent physical checks, refusals)",
 }
 
 #: Published numbers of the systems we compare against, with where they were published.

@@ -68,6 +68,7 @@ _make("loop", "Offline `roboskill run` of 5 tasks: time per accepted skill, fram
 _make("diversity", "Self-BLEU and MiniLM similarity of 100 proposed tasks (vs. RoboGen, GenSim).")
 _make("memory", "Novelty query latency at 10k skills, verdict precision/recall vs. a difflib baseline.")
 _make("distill", "One language-conditioned vision policy distilled from >= 5 skills vs. their experts.")
+_make("fidelity", "Learn >= 30 instructions (>= 8 impossible); judge accepted skills by hand-written physical checks.")
 
 
 @app.command("all")
