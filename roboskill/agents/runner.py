@@ -6,6 +6,11 @@ laptop lid, OOM). LangGraph's SqliteSaver then holds the state after the last *f
 storing a skill, and the library's `add_skill` is idempotent on (run_id, task_id) — so the accept
 node may run twice but the library holds the skill once. Artefacts are written temp-then-rename.
 
+Why signal handlers while a run advances: Ctrl-C, SIGTERM (and SIGHUP, a closed terminal) must stop a run
+within seconds, leave run.json saying "interrupted" (resumable), and leave no training worker behind. The
+handler kills every worker at once (`roboskill.tools.executor.kill_workers`) and raises `RunInterrupted` in
+the main thread, once; the interrupted node is simply re-run by `--resume`.
+
 Layout of `runs/<run_id>/` (docs/contracts.md): config.yaml, checkpoints.sqlite, traces.sqlite,
 run.json, tasks/<task_id>/iter_<k>/cand_<j>/...
 """
@@ -16,9 +21,12 @@ import json
 import os
 import re
 import secrets
+import signal
 import sqlite3
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -96,6 +104,53 @@ def default_deps(settings: Settings, run_dir: Path, run_id: str, tracer: Any, ca
     )
 
 
+# --------------------------------------------------------------------------- interrupts
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A stop signal arrived while a run advanced; `signum` says which (a KeyboardInterrupt, so nodes that
+    catch Exception let it through)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class _StopSignals:
+    """The handler `Run.advance` installs: kill the workers, then raise RunInterrupted once while armed."""
+
+    def __init__(self, kill_workers: Callable[[], Any]) -> None:
+        self.kill_workers = kill_workers
+        self.armed = True
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        self.kill_workers()
+        if self.armed:  # later signals (a second Ctrl-C while run.json is written) only kill again
+            self.armed = False
+            raise RunInterrupted(signum)
+
+
+@contextmanager
+def stop_signals() -> Iterator[_StopSignals]:
+    """Install the stop-signal handler for the block (main thread only; a signal the parent set to be ignored,
+    e.g. under nohup, stays ignored); the previous handlers come back afterwards."""
+    from roboskill.tools.executor import kill_workers
+
+    guard = _StopSignals(kill_workers)
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in STOP_SIGNALS:
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, guard)
+    try:
+        yield guard
+    finally:
+        guard.armed = False
+        for signum, old in previous.items():
+            signal.signal(signum, old if old is not None else signal.SIG_DFL)
+
+
 # --------------------------------------------------------------------------- runs
 @dataclass
 class Outcome:
@@ -105,6 +160,7 @@ class Outcome:
     values: dict[str, Any]
     pending: dict[str, Any] | None = None
     error: str | None = None
+    signum: int | None = None         # the stop signal when interrupted (SIGINT, SIGTERM, SIGHUP)
 
 
 @dataclass
@@ -147,27 +203,31 @@ class Run:
     # -- driving
     def advance(self, payload: Any) -> Outcome:
         """Run the graph from `payload` (initial state, None to resume, or a Command) until it stops."""
-        status = "running"
-        self.write_status("running")
-        try:
-            with self.deps.tracer.span("run", self.run_id, mode=self.mode):
-                for chunk in self.graph.stream(payload, self.config, stream_mode="updates", durability="sync"):
-                    for node, update in chunk.items():
-                        if node == "__interrupt__":
-                            continue
-                        if self.on_update is not None:
-                            self.on_update(node, update or {})
-                        self.write_status("running", node=node)
-        except KeyboardInterrupt:
-            status = "interrupted"
-        except Exception as exc:  # noqa: BLE001 - record, then let the CLI print a clear message
-            self.write_status("failed", error=f"{type(exc).__name__}: {exc}")
-            raise
-        pending = self.pending()
-        if status != "interrupted":
-            status = "waiting_for_user" if pending else ("finished" if self.finished() else "interrupted")
-        self.write_status(status)
-        return Outcome(status, self.values(), pending)
+        status, signum = "running", None
+        with stop_signals() as guard:
+            try:
+                self.write_status("running")
+                with self.deps.tracer.span("run", self.run_id, mode=self.mode):
+                    for chunk in self.graph.stream(payload, self.config, stream_mode="updates", durability="sync"):
+                        for node, update in chunk.items():
+                            if node == "__interrupt__":
+                                continue
+                            if self.on_update is not None:
+                                self.on_update(node, update or {})
+                            self.write_status("running", node=node)
+                guard.armed = False
+            except KeyboardInterrupt as exc:  # RunInterrupted from the handler, or a plain Ctrl-C off the main thread
+                guard.armed = False
+                status, signum = "interrupted", getattr(exc, "signum", signal.SIGINT)
+            except Exception as exc:  # noqa: BLE001 - record, then let the CLI print a clear message
+                guard.armed = False
+                self.write_status("failed", error=f"{type(exc).__name__}: {exc}")
+                raise
+            pending = self.pending()
+            if status != "interrupted":
+                status = "waiting_for_user" if pending else ("finished" if self.finished() else "interrupted")
+            self.write_status(status)
+            return Outcome(status, self.values(), pending, signum=signum)
 
     def start(self, *, given_task: str | None = None, env_id: str | None = None) -> Outcome:
         return self.advance(initial_state(self.run_id, self.mode, given_task=given_task, env_id=env_id))  # type: ignore[arg-type]

@@ -60,10 +60,14 @@ def _drive(mode: str, overrides: dict[str, Any], *, config: str | None, resume: 
     except (ConfigError, RunError, LLMConfigError) as exc:
         _fail(str(exc))
         return
+    except KeyboardInterrupt:
+        _fail("interrupted before the run started", 130)
+        return
     except Exception as exc:  # noqa: BLE001 - e.g. a corrupted library: the message names the file
         _fail(f"{type(exc).__name__}: {exc}")
         return
     view.run_id = run.run_id
+    again = f"roboskill {run.mode} --resume {run.run_id}"  # no task argument needed: the run remembers it
     provider = settings.llm.resolved_provider()
     console.print(f"run [bold]{run.run_id}[/bold] ({mode}, llm: {provider}"
                   + (" — procedural offline model, not an LLM" if provider == "offline" else f" {settings.llm.model}")
@@ -76,18 +80,18 @@ def _drive(mode: str, overrides: dict[str, Any], *, config: str | None, resume: 
                 try:
                     outcome = run.resume() if resume else run.start(given_task=given_task, env_id=env_id)
                 except (LLMConfigError, StepFailed) as exc:
-                    _fail(f"{exc} (resume with: roboskill {mode} --resume {run.run_id})")
+                    _fail(f"{exc} (resume with: {again})")
                     return
             print_summary(console, {**outcome.values, "run_id": run.run_id}, run.run_dir, outcome.status)
             if outcome.status == "interrupted":
-                console.print(f"interrupted — continue with: roboskill {'run' if mode != 'learn' else 'learn x'} --resume {run.run_id}")
-                raise typer.Exit(130)
+                console.print(f"interrupted — continue with: {again}", highlight=False, soft_wrap=True)
+                raise typer.Exit(128 + (outcome.signum or 2))  # 130 after Ctrl-C, 143 after SIGTERM
             if mode == "learn" and not outcome.values.get("learned"):
                 raise typer.Exit(1)
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001
-        _fail(f"run {run.run_id} stopped: {type(exc).__name__}: {exc} (resume with --resume {run.run_id})", 1)
+        _fail(f"run {run.run_id} stopped: {type(exc).__name__}: {exc} (resume with: {again})", 1)
 
 
 def register(app: typer.Typer) -> None:
@@ -120,9 +124,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("learn")
     def learn_cmd(
-        task: str = typer.Argument(..., help='The instruction, e.g. "open the top drawer".'),
+        task: Optional[str] = typer.Argument(None, help='The instruction, e.g. "open the top drawer" (not needed with --resume).'),
         env: Optional[str] = typer.Option(None, "--env", help="External gymnasium env \"module:EnvId\" (e.g. panda_gym:PandaPush-v3) instead of a designed scene; judged by the env's own info[\"is_success\"]."),
-        resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN_ID"),
+        resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN_ID", help="Continue a stopped or crashed learn run (its task is remembered)."),
         config: Optional[str] = typer.Option(None, "--config"),
         llm: Optional[str] = typer.Option(None, "--llm", help=_LLM_HELP),
         model: Optional[str] = typer.Option(None, "--model"),
@@ -139,8 +143,8 @@ def register(app: typer.Typer) -> None:
         live: bool = typer.Option(True, "--live/--no-live"),
     ) -> None:
         """Learn ONE given task with the same loop (the proposer is skipped); exit 1 if not learned."""
-        if not task.strip():
-            _fail('the task is empty; e.g. roboskill learn "open the top drawer"')
+        if not resume and not (task or "").strip():
+            _fail('give the task, e.g. roboskill learn "open the top drawer" (or continue a run: roboskill learn --resume RUN_ID)')
         o = _overrides(llm=llm, model=model, base_url=base_url, executor=executor, workers=workers, max_tasks=None,
                        max_iterations=max_iterations, candidates=candidates, train_budget=train_budget,
                        wall_clock=wall_clock, max_tokens=max_tokens, seed=seed)

@@ -12,12 +12,20 @@ runs out of memory becomes a `JobFailure` with the reason, and the other jobs go
 
 Progress: `progress=True` shows a rich progress bar; `callback(event)` receives
 {"event": "start"|"done"|"failed", "index", "done", "total", ...} for live views.
+
+No orphans: each worker leads its own process group (so what it starts, e.g. SB3 env processes, is
+killed with it) and is SIGKILLed by the kernel if the agent process dies (Linux PR_SET_PDEATHSIG).
+Whatever ends `map` early (Ctrl-C, SIGTERM, any exception) kills its running workers before it
+propagates, and `kill_workers()` (what the run's signal handler calls) kills every worker at once.
 """
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing as mp
 import os
+import signal
+import sys
 import time
 import traceback
 from multiprocessing.connection import wait
@@ -54,6 +62,71 @@ class JobFailure(BaseModel):
     out_dir: str | None = None
 
 
+# ------------------------------------------------------------------------------ worker lifetime
+_LIVE: dict[int, Any] = {}
+"""pid -> Process of every worker started here and not yet reaped (read by `kill_workers`, maybe from a
+signal handler: only atomic dict operations on it, no lock)."""
+
+
+def _kill(proc: Any) -> None:
+    """SIGKILL a worker and its process group (whatever it started); never raises."""
+    pid = proc.pid
+    if pid:
+        try:
+            os.killpg(pid, signal.SIGKILL)  # pgid == pid once the worker ran _detach(); ESRCH before that
+        except OSError:
+            pass
+    try:
+        proc.kill()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _reap(proc: Any) -> None:
+    """Wait for a worker that has finished (or was killed), then kill what it left in its process group."""
+    proc.join(5)
+    _kill(proc)
+    proc.join(2)
+    _LIVE.pop(proc.pid, None)
+
+
+def kill_workers(*, all_children: bool = True) -> int:
+    """Kill every worker process this process still runs (training jobs, with their process groups, and with
+    `all_children` any other multiprocessing child, e.g. a sandbox check); returns how many. Safe to call from
+    a signal handler (a run's Ctrl-C / SIGTERM handler calls it)."""
+    procs = list(_LIVE.copy().values())
+    if all_children:
+        try:
+            procs += [p for p in mp.active_children() if p.pid not in _LIVE]
+        except Exception:  # noqa: BLE001 - best effort
+            pass
+    for proc in procs:
+        _kill(proc)
+    return len(procs)
+
+
+# at exit, before multiprocessing's own hook (which would SIGTERM the workers but not what they started)
+atexit.register(kill_workers, all_children=False)
+
+
+def _detach() -> None:
+    """Inside a worker: lead a new process group and die with the agent process (Linux), so none outlives it."""
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
+    parent = mp.parent_process()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if parent is not None and parent.pid != os.getppid():
+        os._exit(1)  # the agent process died before the death signal was armed
+
+
 # ------------------------------------------------------------------------------------- worker
 def _run_job(job_json: str) -> dict[str, Any]:
     """Inside the worker: train and return the report dump."""
@@ -76,6 +149,7 @@ def _run_job(job_json: str) -> dict[str, Any]:
 
 def _worker(conn: Any, fn: Callable[..., Any], arg: Any, cpu_s: float, memory_mb: int) -> None:
     try:
+        _detach()
         from roboskill.tools.sandbox.process import apply_limits
 
         # files stay writable (the job writes its artefacts) and SB3 may start env processes;
@@ -133,76 +207,81 @@ def _run_processes(tasks: list[tuple[Callable[[Any], Any], Any, float]], workers
     running: dict[int, tuple[Any, Any, float]] = {}  # index -> (proc, conn, deadline)
     done = 0
     emit = on_event or (lambda e: None)
-    while pending or running:
-        while pending and len(running) < max(1, workers):
-            i = pending.pop(0)
-            fn, arg, timeout_s = tasks[i]
-            parent, child = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_worker, args=(child, fn, arg, timeout_s, memory_mb), daemon=True)
-            proc.start()
-            child.close()
-            running[i] = (proc, parent, time.monotonic() + timeout_s)
-            emit({"event": "start", "index": i, "done": done, "total": len(tasks)})
-        handles = {}
-        for i, (proc, conn, _) in running.items():
-            handles[conn] = i
-            handles[proc.sentinel] = i
-        ready = wait(list(handles), timeout=1.0)
-        finished: set[int] = set()
-        for h in ready:
-            i = handles[h]
-            if i in finished:
-                continue
-            proc, conn, _ = running[i]
-            msg = None
-            if conn.poll():
-                try:
-                    msg = conn.recv()
-                except (EOFError, OSError):
-                    msg = None
-            elif proc.is_alive():
-                continue  # sentinel not ready yet; the pipe fired spuriously
-            if msg is None:
-                proc.join(5)
-                reason, kind = _exit_reason(proc.exitcode)
-                results[i] = ("__failure__", reason, kind)
-            elif msg[0] == "ok":
-                results[i] = msg[1]
-            else:
-                results[i] = ("__failure__", msg[1], msg[2])
-            finished.add(i)
-        now = time.monotonic()
-        for i, (proc, conn, deadline) in running.items():
-            if i not in finished and now > deadline:
-                proc.kill()
-                results[i] = ("__failure__", f"job exceeded its wall-clock limit ({tasks[i][2]:.0f} s) and was killed",
-                              "timeout")
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, workers):
+                i = pending.pop(0)
+                fn, arg, timeout_s = tasks[i]
+                parent, child = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_worker, args=(child, fn, arg, timeout_s, memory_mb), daemon=True)
+                proc.start()
+                running[i] = (proc, parent, time.monotonic() + timeout_s)
+                _LIVE[proc.pid] = proc
+                child.close()
+                emit({"event": "start", "index": i, "done": done, "total": len(tasks)})
+            handles = {}
+            for i, (proc, conn, _) in running.items():
+                handles[conn] = i
+                handles[proc.sentinel] = i
+            ready = wait(list(handles), timeout=1.0)
+            finished: set[int] = set()
+            for h in ready:
+                i = handles[h]
+                if i in finished:
+                    continue
+                proc, conn, _ = running[i]
+                msg = None
+                if conn.poll():
+                    try:
+                        msg = conn.recv()
+                    except (EOFError, OSError):
+                        msg = None
+                elif proc.is_alive():
+                    continue  # sentinel not ready yet; the pipe fired spuriously
+                if msg is None:
+                    proc.join(5)
+                    reason, kind = _exit_reason(proc.exitcode)
+                    results[i] = ("__failure__", reason, kind)
+                elif msg[0] == "ok":
+                    results[i] = msg[1]
+                else:
+                    results[i] = ("__failure__", msg[1], msg[2])
                 finished.add(i)
-        winner = next((i for i in sorted(finished) if stop_when is not None and not (
-            isinstance(results[i], tuple) and results[i] and results[i][0] == "__failure__") and stop_when(results[i])), None)
-        if winner is not None:
-            for i in [*running, *pending]:
-                if i not in finished:
-                    if i in running:
-                        running[i][0].kill()
-                    results[i] = ("__failure__", f"cancelled: job {winner} already met the stop condition", "cancelled")
+            now = time.monotonic()
+            for i, (proc, conn, deadline) in running.items():
+                if i not in finished and now > deadline:
+                    _kill(proc)
+                    results[i] = ("__failure__", f"job exceeded its wall-clock limit ({tasks[i][2]:.0f} s) and was killed",
+                                  "timeout")
                     finished.add(i)
-            pending.clear()
-        for i in finished:
-            proc, conn, _ = running.pop(i) if i in running else (None, None, None)
-            if proc is None:
+            winner = next((i for i in sorted(finished) if stop_when is not None and not (
+                isinstance(results[i], tuple) and results[i] and results[i][0] == "__failure__") and stop_when(results[i])), None)
+            if winner is not None:
+                for i in [*running, *pending]:
+                    if i not in finished:
+                        if i in running:
+                            _kill(running[i][0])
+                        results[i] = ("__failure__", f"cancelled: job {winner} already met the stop condition", "cancelled")
+                        finished.add(i)
+                pending.clear()
+            for i in finished:
+                proc, conn, _ = running.pop(i) if i in running else (None, None, None)
+                if proc is None:
+                    done += 1
+                    emit({"event": "failed", "index": i, "done": done, "total": len(tasks), "error": results[i][1]})
+                    continue
+                _reap(proc)
+                conn.close()
                 done += 1
-                emit({"event": "failed", "index": i, "done": done, "total": len(tasks), "error": results[i][1]})
-                continue
-            proc.join(5)
-            if proc.is_alive():
-                proc.kill()
-                proc.join(2)
+                failed = isinstance(results[i], tuple) and results[i] and results[i][0] == "__failure__"
+                emit({"event": "failed" if failed else "done", "index": i, "done": done, "total": len(tasks),
+                      **({"error": results[i][1]} if failed else {})})
+    except BaseException:  # Ctrl-C, SIGTERM or a failing callback: no worker may outlive this call
+        for proc, conn, _ in running.values():
+            _kill(proc)
+            _reap(proc)
             conn.close()
-            done += 1
-            failed = isinstance(results[i], tuple) and results[i] and results[i][0] == "__failure__"
-            emit({"event": "failed" if failed else "done", "index": i, "done": done, "total": len(tasks),
-                  **({"error": results[i][1]} if failed else {})})
+        raise
     return results
 
 

@@ -2,11 +2,14 @@
 
 Shared by `roboskill traces` and the dashboard so both agree on what a run is. run.json is a derived
 summary written by the runner; a run with only a trace store (or a broken run.json) is still listed.
+A run.json saying "running" whose process is gone (kill -9, power loss) is reported "interrupted": it
+is not running, and `--resume` continues it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +78,25 @@ def read_run(run_dir: Path) -> RunInfo:
         if key in ("status", "mode", "started_at", "updated_at"):
             value = str(value)
         info[key] = value
+    if info.get("status") == "running" and not pid_running(data.get("pid")):
+        info["status"] = "interrupted"
     return RunInfo(**info)
+
+
+def pid_running(pid: Any) -> bool:
+    """Whether the process that wrote a run.json may still run it (unknown pid: assume it does)."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    try:  # a zombie (dead, not yet reaped by its parent) does not run anything
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def is_run_dir(path: Path) -> bool:
