@@ -14,10 +14,15 @@ from roboskill.agents.deps import ARTICULATED_KINDS, TrainRequest
 
 
 # --------------------------------------------------------------------------- scene
-def validate_scene(scene: dict[str, Any]) -> list[dict[str, Any]]:
-    """Problems in a scene spec as [{object, code, message, fix}] (empty: buildable)."""
+def validate_scene(scene: dict[str, Any], goal: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Problems in a scene spec as [{object, code, message, fix}] (empty: buildable and fit for the goal).
+
+    With the task's goal: the scene must contain every object the goal names (name and category), and
+    its randomised starts must neither already satisfy the goal nor drop objects off the table.
+    """
     from pydantic import ValidationError
 
+    from roboskill.sim import goals
     from roboskill.sim.spec import SceneSpec
     from roboskill.sim.validation import validate_scene as validate
 
@@ -25,7 +30,16 @@ def validate_scene(scene: dict[str, Any]) -> list[dict[str, Any]]:
         spec = SceneSpec.model_validate(scene)
     except ValidationError as exc:  # schema problems go back to the designer like any other
         return [{"object": None, "code": "schema", "message": str(exc)[:1000], "fix": "follow the SceneSpec schema"}]
-    return [p.model_dump(include={"object", "code", "message", "fix"}) for p in validate(spec).problems]
+    goal_model = goals.Goal.model_validate(goal) if goal else None
+    if goal_model is not None:
+        missing = goals.scene_errors(goal_model, spec)
+        if missing:
+            return [{"object": None, "code": "goal", "message": m, "fix": "the goal is fixed: change the scene"} for m in missing]
+    problems = [p.model_dump(include={"object", "code", "message", "fix"}) for p in validate(spec).problems]
+    if problems or goal_model is None:
+        return problems
+    return [{"object": None, "code": "goal_start", "message": m, "fix": "the goal is fixed: change the scene's starts"}
+            for m in goals.start_errors(goal_model, spec)]
 
 
 def scene_picture(scene: dict[str, Any], path: Path) -> str | None:
@@ -114,6 +128,16 @@ def _dry_run_subtask(sub: dict[str, Any], scene: dict[str, Any], steps: int) -> 
 
 # --------------------------------------------------------------------------- training
 STOP_AT_SUCCESS = 0.9
+def train_options(request: TrainRequest) -> dict[str, Any]:
+    """What a TrainRequest forwards to `train_plan_inprocess`: the acceptance bar and the task's fixed goal."""
+    options: dict[str, Any] = {}
+    if request.stop_below is not None:
+        options["stop_below"] = request.stop_below
+    if request.goal is not None:
+        options["goal"] = request.goal
+    return options
+
+
 def executor_trainer(settings: Any) -> Callable[..., list[dict[str, Any]]]:
     """A trainer over `roboskill.tools.executor.Executor` (local process pool or Ray)."""
 
@@ -125,7 +149,7 @@ def executor_trainer(settings: Any) -> Callable[..., list[dict[str, Any]]]:
         jobs = [
             TrainJob(spec=SceneSpec.model_validate(r.scene), plan=SkillPlan.model_validate(r.plan), out_dir=str(r.out_dir),
                      budget_s=r.budget_s, seed=r.seed, n_eval_episodes=r.n_eval_episodes, env_id=r.env_id,
-                     options={"stop_below": r.stop_below} if r.stop_below is not None else {})
+                     options=train_options(r))
             for r in requests
         ]
         executor = Executor(settings=settings.executor)

@@ -9,12 +9,31 @@ from roboskill.agents.deps import Deps
 from roboskill.agents.llm import StructuredResult
 from roboskill.agents.schemas import Critique
 
-_REPORT_DROP = ("artefacts",)
+_REPORT_DROP = ("artefacts", "episodes")
+#: Failed evaluation episodes shown to the critic in full (end state, failed conditions, primitive messages).
+MAX_FAILED_EPISODES = 4
 
 
 def _slim(report: dict[str, Any]) -> dict[str, Any]:
-    """The report without file paths (the critic judges numbers and reflection, not paths)."""
-    return {k: v for k, v in report.items() if k not in _REPORT_DROP}
+    """The report without file paths, with evaluation episodes summarised: the critic reads what the goal
+    judged (per-condition failures, end states, primitive messages), kept apart from training figures."""
+    out = {k: v for k, v in report.items() if k not in _REPORT_DROP}
+    episodes = report.get("episodes") or []
+    if episodes:
+        failed = [e for e in episodes if not e.get("success")]
+        out["evaluation"] = {
+            "judged_by": report.get("judged_by"),
+            "episodes": len(episodes),
+            "successes": len(episodes) - len(failed),
+            "success_ci95": report.get("success_ci95"),
+            "failed_examples": [
+                {"seed": e.get("seed"),
+                 "failed_conditions": [c for c in e.get("conditions") or [] if not c.get("ok")],
+                 "moving": e.get("moving") or [], "messages": (e.get("messages") or [])[:3],
+                 "end_state": e.get("end_state") or {}, "error": e.get("error")}
+                for e in failed[:MAX_FAILED_EPISODES]],
+        }
+    return out
 
 
 def critic_context(deps: Deps, state: dict[str, Any]) -> dict[str, Any]:
@@ -22,6 +41,9 @@ def critic_context(deps: Deps, state: dict[str, Any]) -> dict[str, Any]:
     reports = state.get("reports") or []
     return {
         "task": state.get("proposal"),
+        "goal": state.get("goal"),
+        "accept_success": deps.accept_min_success,
+        "scene": state.get("scene"),
         "iteration": int(state.get("iteration") or 0),
         "max_iterations": deps.budgets.max_iterations_per_task,
         "candidates": [

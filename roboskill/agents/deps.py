@@ -35,6 +35,7 @@ class TrainRequest:
     n_eval_episodes: int
     env_id: str | None = None
     stop_below: float | None = None    # the acceptance threshold: evaluation may stop once it is out of reach
+    goal: dict[str, Any] | None = None  # the task's fixed Goal (dump): the judge of every evaluation episode
 
 
 Trainer = Callable[[list[TrainRequest], Callable[[dict[str, Any]], None] | None], list[dict[str, Any]]]
@@ -83,7 +84,7 @@ class Deps:
     run_dir: Path
     tracer: Any = field(default_factory=NullTracer)
     callbacks: list[Any] = field(default_factory=list)   # LangChain callbacks (tracing) for every LLM call
-    validate_scene: Callable[[dict[str, Any]], list[dict[str, Any]]] = lambda scene: []
+    validate_scene: Callable[..., list[dict[str, Any]]] = lambda scene, goal=None: []
     check_plan_code: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]] = lambda plan, scene: []
     scene_picture: Callable[[dict[str, Any], Path], str | None] = lambda scene, path: None
     catalog: Callable[[], list[dict[str, Any]]] = lambda: []
@@ -95,13 +96,20 @@ class Deps:
     deadline: float | None = None                   # time.monotonic() bound of this process's session
     retry_sleep: Callable[[float], None] = time.sleep
     on_progress: Callable[[dict[str, Any]], None] | None = None   # live view hook
-    accept_min_success: float = 0.5
+    accept_override: float | None = None            # tests: a bar other than settings.budgets.accept_success
     max_novelty_attempts: int = 3
     max_rejections: int = 5
 
     @property
     def budgets(self) -> Any:
         return self.settings.budgets
+
+    @property
+    def accept_min_success(self) -> float:
+        """The goal success rate a candidate needs: fixed for the whole run (the loop never lowers it)."""
+        if self.accept_override is not None:
+            return float(self.accept_override)
+        return float(getattr(self.budgets, "accept_success", 0.8))
 
     def policy(self) -> RetryPolicy:
         return self.models.policy(self.retry_sleep)

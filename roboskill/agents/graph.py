@@ -2,14 +2,18 @@
 
 Read `build_graph` top to bottom: it is the plan.
 
-    start_task ─▶ propose ─▶ check_novelty ─▶ design_scene ─▶ validate_scene ─▶ write_rewards ─▶ check_code
-        ▲            ▲   (not novel)  │            ▲  (errors)      │                ▲ (errors)      │
-        │            └────────────────┘            └────────────────┘                └───────────────┤
+    start_task ─▶ propose ─▶ check_novelty ─▶ set_goal ─▶ design_scene ─▶ validate_scene ─▶ write_rewards ─▶ check_code
+        ▲            ▲   (not novel)  │      │ (refused)      ▲  (errors)      │                ▲ (errors)      │
+        │            └────────────────┘      ▼                └────────────────┘                └───────────────┤
         │                                                                        [chat: prepare_review ─▶ review]
         │                                                                                            ▼
     next_task ◀─ accept ◀─ critique ◀─ train ◀─────────────────────────────────────────────────────────┘
         ▲           refine_reward → write_rewards · refine_scene → design_scene · decompose → write_rewards
         └──────── give_up ◀─ (critic gives up, iterations/repairs/budget exhausted, a step failed)
+
+    `set_goal` fixes the task's Goal (sim/goals) before any scene exists, or refuses a task the simulator
+    cannot represent (→ give_up with the refusal). From then on only a person's chat edit changes it;
+    the scene must contain what it names and every evaluation episode is judged by it.
 
     `learn --env ENV_ID`: start_task ─▶ describe_env ─▶ write_rewards (no scene designer; the env's own
     objects, goal and state API go to the reward writer; refine_scene → write_rewards).
@@ -33,7 +37,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
-from roboskill.agents import critic, curator, proposer, reward_writer, scene_designer
+from roboskill.agents import critic, curator, goal_writer, proposer, reward_writer, scene_designer
 from roboskill.agents.deps import Deps, TrainRequest
 from roboskill.agents.llm import StepFailed, Usage
 from roboskill.agents.schemas import Critique, TaskProposal
@@ -131,6 +135,25 @@ def check_novelty(state: GraphState, deps: Deps) -> Update:
     return update
 
 
+def set_goal(state: GraphState, deps: Deps) -> Update:
+    """Fix the task's goal once (or record the refusal): nothing after this node may change it."""
+    result = goal_writer.write_goal(deps, state)
+    answer = result.value
+    tokens = _add_usage(state, result.usage)
+    if answer.refusal is not None:
+        reason = f"refused: {answer.refusal.reason}"
+        if answer.refusal.unsupported:
+            reason += f" (unsupported: {', '.join(answer.refusal.unsupported)})"
+        _decision(deps, state, "goal", refused=True, reason=reason)
+        return {"refusal": answer.refusal.model_dump(), "failure_reason": reason, "tokens": tokens}
+    goal = answer.goal
+    assert goal is not None
+    _decision(deps, state, "goal", refused=False, goal=goal.model_dump(mode="json"), summary=goal.describe())
+    task_dir = deps.run_dir / "tasks" / str(state.get("task_id"))
+    _atomic_write(task_dir / "goal.json", goal.model_dump_json(indent=2))
+    return {"goal": goal.model_dump(mode="json"), "tokens": tokens}
+
+
 def external_scene(env_id: str) -> dict[str, Any]:
     """The SceneSpec recorded for a skill learned on an external env: empty, named after the env.
 
@@ -160,7 +183,7 @@ def design_scene(state: GraphState, deps: Deps) -> Update:
 
 
 def validate_scene(state: GraphState, deps: Deps) -> Update:
-    errors = deps.validate_scene(state["scene"])
+    errors = deps.validate_scene(state["scene"], state.get("goal"))
     _decision(deps, state, "validate_scene", ok=not errors, n_errors=len(errors))
     if not errors:
         return {"scene_errors": []}
@@ -234,7 +257,7 @@ def review(state: GraphState, deps: Deps) -> Update:
     if action == "edit":
         proposal = dict(state.get("proposal") or {})
         proposal["description"] = text or proposal.get("description", "")
-        return {"review": {"action": "edit", "text": text}, "proposal": proposal, "scene": None,
+        return {"review": {"action": "edit", "text": text}, "proposal": proposal, "scene": None, "goal": None,
                 "scene_errors": [], "scene_repairs": 0, "candidates": [], "code_repairs": 0, "chat_reply": None}
     if action == "reject":
         proposal = state.get("proposal") or {}
@@ -272,6 +295,7 @@ def train(state: GraphState, deps: Deps) -> Update:
     b = deps.budgets
     iteration = int(state.get("iteration") or 0)
     task_dir = deps.run_dir / "tasks" / str(state.get("task_id"))
+    _atomic_write(task_dir / f"iter_{iteration}" / "scene.json", json.dumps(state.get("scene") or {}, indent=2))
     requests = []
     for i, plan in enumerate(state.get("candidates") or []):
         out = task_dir / f"iter_{iteration}" / f"cand_{i}"
@@ -279,7 +303,7 @@ def train(state: GraphState, deps: Deps) -> Update:
         requests.append(TrainRequest(index=i, scene=state.get("scene") or {}, plan=plan, out_dir=out,
                                      budget_s=b.train_budget_s, seed=deps.settings.seed + 1000 * iteration + i,
                                      n_eval_episodes=b.eval_episodes, env_id=state.get("env_id"),
-                                     stop_below=deps.accept_min_success))
+                                     stop_below=deps.accept_min_success, goal=state.get("goal")))
     deps.progress(event="train_start", n=len(requests), budget_s=b.train_budget_s)
     with deps.tracer.span("tool", "train", n_candidates=len(requests), budget_s=b.train_budget_s) as span:
         try:
@@ -291,8 +315,35 @@ def train(state: GraphState, deps: Deps) -> Update:
     return {"reports": reports}
 
 
+def acceptance_problem(report: dict[str, Any], deps: Deps, state: GraphState) -> str | None:
+    """Why a candidate's evaluation cannot be accepted (None when it can). The bar never moves.
+
+    Accepting needs the judge the task deserves (its Goal; an external env's own flag), the configured
+    number of evaluation starts, and a goal success rate at or above `budgets.accept_success`.
+    """
+    if report.get("error"):
+        return f"training failed: {str(report['error'])[:200]}"
+    rate = float(report.get("success_rate") or 0.0)
+    if state.get("goal") and report.get("judged_by") != "goal":
+        return "the evaluation was not judged by the task's goal"
+    n = int(report.get("n_episodes") or 0)
+    if n < deps.budgets.eval_episodes:
+        return f"only {n} of {deps.budgets.eval_episodes} evaluation starts were run (success {rate:.2f})"
+    if rate < deps.accept_min_success:
+        ci = report.get("success_ci95")
+        interval = f", 95 % interval {ci[0]:.2f}-{ci[1]:.2f}" if ci else ""
+        return f"goal success {rate:.2f} over {n} starts{interval} is below {deps.accept_min_success}"
+    return None
+
+
+def best_rate_so_far(state: GraphState, rates: list[float]) -> float:
+    """The best evaluation success rate of any candidate of this task, over all iterations."""
+    earlier = [float(r) for h in (state.get("history") or []) for r in (h.get("success_rates") or [])]
+    return max([*earlier, *rates], default=0.0)
+
+
 def critique(state: GraphState, deps: Deps) -> Update:
-    """Ask the critic, then apply the guards: accept needs real success, iterations are bounded."""
+    """Ask the critic, then apply the guards: accept needs the goal's verdict, iterations are bounded."""
     result = critic.critique(deps, state)
     c: Critique = result.value
     reports = state.get("reports") or []
@@ -300,13 +351,19 @@ def critique(state: GraphState, deps: Deps) -> Update:
     rates = [float(r.get("success_rate") or 0.0) if not r.get("error") else 0.0 for r in reports]
     best = c.best_candidate if 0 <= c.best_candidate < len(reports) else (max(range(len(rates)), key=rates.__getitem__) if rates else 0)
     action, reason = c.action, c.reason
-    if action == "accept" and (not rates or rates[best] < deps.accept_min_success):
-        action = "refine_reward"
-        reason = f"critic accepted candidate {best} but its success rate is {rates[best] if rates else 0:.2f} < {deps.accept_min_success}; refining instead"
+    if action == "accept":
+        problem = acceptance_problem(reports[best], deps, state) if reports else "no candidate was evaluated"
+        if problem:
+            action = "refine_reward"
+            reason = f"critic accepted candidate {best}, but {problem}; refining instead"
     if action in ("refine_reward", "refine_scene", "decompose"):
         exhausted = budget_exhausted(deps, state)
         if iteration + 1 >= deps.budgets.max_iterations_per_task:
-            action, reason = "give_up", f"no accepted candidate after {iteration + 1} iteration(s) (best success rate {max(rates, default=0):.2f}); last feedback: {c.feedback}"
+            errors = [str(r.get("error"))[:200] for r in reports if r.get("error")]
+            action, reason = "give_up", (
+                f"no accepted candidate after {iteration + 1} iteration(s) (best goal success rate "
+                f"{best_rate_so_far(state, rates):.2f}, needed {deps.accept_min_success}); last feedback: {c.feedback}"
+                + (f"; errors: {'; '.join(errors)}" if errors else ""))
         elif exhausted:
             action, reason = "give_up", exhausted
     decided = c.model_copy(update={"action": action, "reason": reason, "best_candidate": best})
@@ -347,11 +404,15 @@ def accept(state: GraphState, deps: Deps) -> Update:
         artefacts={k: str(v) for k, v in (report.get("artefacts") or {}).items()},
         run_id=state["run_id"],
         task_id=str(state["task_id"]),
+        goal=state.get("goal"),
     )
     stored = deps.library.add_skill(record)
     _decision(deps, state, "accept", skill=stored.name, success_rate=record.success_rate)
+    goal = record.goal.describe() if record.goal is not None else None
     entry = {"name": stored.name, "task_id": state["task_id"], "description": proposal.description,
-             "success_rate": record.success_rate, "video": record.artefacts.get("video"),
+             "success_rate": record.success_rate, "n_episodes": report.get("n_episodes"),
+             "ci95": report.get("success_ci95"), "goal": goal, "video": record.artefacts.get("video_success")
+             or record.artefacts.get("video"), "video_failure": record.artefacts.get("video_failure"),
              "metrics": record.artefacts.get("metrics"), "iterations": int(state.get("iteration") or 0) + 1}
     learned = [e for e in (state.get("learned") or []) if e.get("task_id") != state["task_id"]]
     return {"learned": [*learned, entry]}
@@ -366,12 +427,14 @@ def give_up(state: GraphState, deps: Deps) -> Update:
     name = proposal.get("name") or "unnamed_task"
     task_id = state.get("task_id") or f"t{int(state.get('tasks_started') or 1):03d}_{name}"
     novelty = reason.startswith("no novel task")
-    if not novelty:  # a not-novel proposal is not a failure of the task itself
+    refused_instruction = bool(state.get("refusal")) and state.get("mode") == "learn"
+    if not novelty and not refused_instruction:  # neither is a failure of a task the loop tried to learn
         deps.library.add_failure(FailedTaskRecord(name=name, description=proposal.get("description") or name,
                                                   reason=reason[:2000], run_id=state["run_id"], task_id=task_id))
     _decision(deps, state, "give_up", reason=reason, task=name)
     failed = [e for e in (state.get("failed") or []) if e.get("task_id") != task_id]
-    return {"failed": [*failed, {"name": name, "task_id": task_id, "reason": reason}], "task_id": task_id}
+    entry = {"name": name, "task_id": task_id, "reason": reason, "refused": bool(state.get("refusal"))}
+    return {"failed": [*failed, entry], "task_id": task_id}
 
 
 def next_task(state: GraphState, deps: Deps) -> Update:
@@ -384,7 +447,11 @@ def after_start(state: GraphState) -> str:
         return "end"
     if not state.get("proposal"):
         return "propose"
-    return "describe_env" if state.get("env_id") else "design_scene"
+    return "describe_env" if state.get("env_id") else "set_goal"
+
+
+def after_goal(state: GraphState) -> str:
+    return _failed_or(state, "design_scene")
 
 
 def after_describe(state: GraphState) -> str:
@@ -402,7 +469,7 @@ def after_propose(state: GraphState) -> str:
 def after_novelty(state: GraphState) -> str:
     if state.get("failure_reason"):
         return "give_up"
-    return "propose" if state.get("novelty_feedback") else "design_scene"
+    return "propose" if state.get("novelty_feedback") else "set_goal"
 
 
 def after_design(state: GraphState) -> str:
@@ -431,7 +498,7 @@ def after_review(state: GraphState) -> str:
     if state.get("failure_reason"):
         return "give_up"
     action = (state.get("review") or {}).get("action")
-    return {"approve": "train", "edit": "design_scene", "reject": "propose"}.get(action, "review")
+    return {"approve": "train", "edit": "set_goal", "reject": "propose"}.get(action, "review")
 
 
 def after_critique(state: GraphState) -> str:
@@ -469,6 +536,7 @@ NODES: dict[str, Callable[[GraphState, Deps], Update]] = {
     "start_task": start_task,
     "propose": propose,
     "check_novelty": check_novelty,
+    "set_goal": set_goal,
     "describe_env": describe_env,
     "design_scene": design_scene,
     "validate_scene": validate_scene,
@@ -493,17 +561,18 @@ def build_graph(deps: Deps, checkpointer: Any = None) -> Any:
         else:
             g.add_node(name, _wrap(name, fn, deps))
     g.add_edge(START, "start_task")
-    g.add_conditional_edges("start_task", after_start, {"end": END, "propose": "propose", "design_scene": "design_scene",
+    g.add_conditional_edges("start_task", after_start, {"end": END, "propose": "propose", "set_goal": "set_goal",
                                                          "describe_env": "describe_env"})
     g.add_conditional_edges("describe_env", after_describe, ["write_rewards", "give_up"])
     g.add_conditional_edges("propose", after_propose, ["check_novelty", "give_up"])
-    g.add_conditional_edges("check_novelty", after_novelty, ["propose", "design_scene", "give_up"])
+    g.add_conditional_edges("check_novelty", after_novelty, ["propose", "set_goal", "give_up"])
+    g.add_conditional_edges("set_goal", after_goal, ["design_scene", "give_up"])
     g.add_conditional_edges("design_scene", after_design, ["validate_scene", "give_up"])
     g.add_conditional_edges("validate_scene", after_validate, ["design_scene", "write_rewards", "give_up"])
     g.add_conditional_edges("write_rewards", after_write, ["check_code", "give_up"])
     g.add_conditional_edges("check_code", after_check, ["write_rewards", "prepare_review", "train", "give_up"])
     g.add_edge("prepare_review", "review")
-    g.add_conditional_edges("review", after_review, ["train", "design_scene", "propose", "review", "give_up"])
+    g.add_conditional_edges("review", after_review, ["train", "set_goal", "propose", "review", "give_up"])
     g.add_edge("train", "critique")
     g.add_conditional_edges("critique", after_critique, ["accept", "write_rewards", "design_scene", "give_up"])
     g.add_edge("accept", "next_task")

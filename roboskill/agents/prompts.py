@@ -52,6 +52,18 @@ def state_api_doc() -> str:
     return _doc()
 
 
+def goal_vocabulary() -> str:
+    """One line per goal condition kind, generated from the models in `roboskill.sim.goals` (never drifts)."""
+    from roboskill.sim.goals import goal_schema_summary
+
+    lines = []
+    for entry in goal_schema_summary():
+        doc = " ".join(entry["doc"].split())
+        fields = "; ".join(f"{k}: {v}" if v else k for k, v in entry["fields"].items())
+        lines.append(f"- {entry['kind']} ({fields}): {doc}")
+    return "\n".join(lines)
+
+
 @lru_cache(maxsize=None)
 def _schema_text(role: str) -> str:
     return json.dumps(ROLE_SCHEMAS[role].model_json_schema(), separators=(",", ":"))
@@ -59,6 +71,8 @@ def _schema_text(role: str) -> str:
 
 def render_system(role: str) -> str:
     text = load_prompt(role).replace("{{schema}}", _schema_text(role))
+    if "{{goal_vocabulary}}" in text:
+        text = text.replace("{{goal_vocabulary}}", goal_vocabulary())
     if "{{state_api_doc}}" in text:
         text = text.replace("{{state_api_doc}}", state_api_doc())
     if "{{primitives_doc}}" in text:

@@ -38,6 +38,7 @@ def writer_context(deps: Deps, state: dict[str, Any]) -> dict[str, Any]:
     external = state.get("external") if state.get("env_id") else None
     context: dict[str, Any] = {
         "task": task,
+        "goal": state.get("goal"),
         "scene": None if external else state.get("scene"),
         "k": deps.budgets.candidates_per_iteration,
         "primitives": [] if external else primitives_catalog(),

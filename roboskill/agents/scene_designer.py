@@ -13,6 +13,7 @@ from roboskill.agents.schemas import SceneDesign
 def scene_context(deps: Deps, state: dict[str, Any]) -> dict[str, Any]:
     return {
         "task": state.get("proposal"),
+        "goal": state.get("goal"),
         "catalog": deps.catalog(),
         "validation_errors": list(state.get("scene_errors") or []),
         "previous_scene": state.get("scene"),

@@ -16,13 +16,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from roboskill.sim.goals import Goal, GoalAnswer, GoalRefusal
 from roboskill.sim.spec import SceneSpec
 from roboskill.tools.plan import SkillPlan
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
 
-Role = Literal["proposer", "scene_designer", "reward_writer", "critic", "curator"]
-ROLES: tuple[str, ...] = ("proposer", "scene_designer", "reward_writer", "critic", "curator")
+Role = Literal["proposer", "goal_writer", "scene_designer", "reward_writer", "critic", "curator"]
+ROLES: tuple[str, ...] = ("proposer", "goal_writer", "scene_designer", "reward_writer", "critic", "curator")
 CritiqueAction = Literal["accept", "refine_reward", "refine_scene", "decompose", "give_up"]
 
 
@@ -99,6 +100,7 @@ class CuratorOutput(BaseModel):
 
 ROLE_SCHEMAS: dict[str, type[BaseModel]] = {
     "proposer": TaskProposal,
+    "goal_writer": GoalAnswer,
     "scene_designer": SceneDesign,
     "reward_writer": RewardCandidates,
     "critic": Critique,
@@ -113,6 +115,9 @@ __all__ = [
     "CuratorOutput",
     "Decision",
     "Directive",
+    "Goal",
+    "GoalAnswer",
+    "GoalRefusal",
     "RewardCandidates",
     "Role",
     "SceneDesign",

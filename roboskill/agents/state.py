@@ -19,6 +19,8 @@ class TaskState(TypedDict, total=False):
     proposal: dict[str, Any] | None          # TaskProposal dump
     proposal_attempt: int                    # proposals tried for this slot (novelty / rejections)
     novelty_feedback: str | None
+    goal: dict[str, Any] | None              # Goal dump: fixed before the scene; judges every evaluation
+    refusal: dict[str, Any] | None           # GoalRefusal dump when the task cannot be represented
     scene: dict[str, Any] | None             # SceneSpec dump
     scene_errors: list[dict[str, Any]]       # [{object, code, message, fix}] from validate_scene
     scene_repairs: int
@@ -61,6 +63,8 @@ def fresh_task_fields() -> dict[str, Any]:
         "proposal": None,
         "proposal_attempt": 0,
         "novelty_feedback": None,
+        "goal": None,
+        "refusal": None,
         "scene": None,
         "scene_errors": [],
         "scene_repairs": 0,

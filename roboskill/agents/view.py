@@ -68,12 +68,13 @@ class RunView:
             new = [e for e in update["learned"] if e not in self.learned]
             self.learned = list(update["learned"])
             for e in new:
-                self.console.print(f"[green]learned[/green] {e['name']} (success {e.get('success_rate', 0):.0%})")
+                self.console.print(f"[green]learned[/green] {e['name']} ({verdict_text(e)})", highlight=False)
         if "failed" in update:
             new = [e for e in update["failed"] if e not in self.failed]
             self.failed = list(update["failed"])
             for e in new:
-                self.console.print(f"[red]gave up[/red] {e['name']}: {str(e.get('reason'))[:200]}", highlight=False)
+                label = "[yellow]refused[/yellow]" if e.get("refused") else "[red]gave up[/red]"
+                self.console.print(f"{label} {e['name']}: {str(e.get('reason'))[:200]}", highlight=False)
         if "tokens" in update:
             self.tokens = int(update["tokens"].get("total", 0))
         self.refresh()
@@ -119,6 +120,17 @@ class RunView:
             self._live = None
 
 
+def verdict_text(entry: dict[str, Any]) -> str:
+    """'goal success 90% (18/20 starts, 95% CI 70-97%)' for a learned-skill entry."""
+    rate = float(entry.get("success_rate") or 0.0)
+    n, ci = entry.get("n_episodes"), entry.get("ci95")
+    text = f"goal success {rate:.0%}"
+    if n:
+        text += f" ({round(rate * n)}/{n} starts"
+        text += f", 95% CI {ci[0]:.0%}-{ci[1]:.0%})" if ci else ")"
+    return text
+
+
 def print_summary(console: Console, values: dict[str, Any], run_dir: Any, status: str) -> None:
     """The end-of-run summary: a table of tasks, then one unwrapped line per path (copy-pasteable)."""
     table = Table(title=f"run {values.get('run_id', '')} — {status}", show_lines=False)
@@ -127,12 +139,18 @@ def print_summary(console: Console, values: dict[str, Any], run_dir: Any, status
     table.add_column("success", justify="right")
     table.add_column("iterations / reason")
     for e in values.get("learned") or []:
-        table.add_row(e["name"], "[green]learned[/green]", f"{e.get('success_rate', 0):.0%}", str(e.get("iterations", "")))
+        table.add_row(e["name"], "[green]learned[/green]", verdict_text(e),
+                      f"{e.get('iterations', '')}; goal: {e.get('goal') or '-'}")
     for e in values.get("failed") or []:
-        table.add_row(e["name"], "[red]failed[/red]", "-", str(e.get("reason"))[:300])
+        result = "[yellow]refused[/yellow]" if e.get("refused") else "[red]failed[/red]"
+        table.add_row(e["name"], result, "-", str(e.get("reason"))[:300])
     console.print(table)
     for e in values.get("learned") or []:
-        console.print(f"video of {e['name']}: {e.get('video') or '(none)'}", soft_wrap=True, highlight=False)
+        console.print(f"video of {e['name']} (a successful evaluation episode): {e.get('video') or '(none)'}",
+                      soft_wrap=True, highlight=False)
+        if e.get("video_failure"):
+            console.print(f"video of {e['name']} (a failed evaluation episode): {e['video_failure']}",
+                          soft_wrap=True, highlight=False)
     tokens = values.get("tokens") or {}
     console.print(f"run dir: {run_dir}", soft_wrap=True, highlight=False)
     console.print(f"traces:  {run_dir}/traces.sqlite  (roboskill traces show {values.get('run_id', '')})",

@@ -14,21 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from roboskill.sim.goals import Goal
 from roboskill.sim.spec import SceneSpec
 
-try:  # TEMP until tools/plan.py lands: a permissive stand-in with the contract's field names
-    from roboskill.tools.plan import SkillPlan
-except ImportError:  # pragma: no cover
-    class _SubTask(BaseModel):
-        model_config = ConfigDict(extra="allow")
-        name: str
-        reward_code: str | None = None
-        success_code: str | None = None
-
-    class SkillPlan(BaseModel):  # type: ignore[no-redef]
-        model_config = ConfigDict(extra="allow")
-        task_name: str
-        subtasks: list[_SubTask]
+from roboskill.tools.plan import SkillPlan
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,99}$"
 _NAME_RE = re.compile(NAME_PATTERN)
@@ -88,6 +77,8 @@ class SkillRecord(BaseModel):
     created_at: datetime = Field(default_factory=_now)
     parent: str | None = None
     """Name of the skill this one was derived from (e.g. decomposed or refined from)."""
+    goal: Goal | None = None
+    """The task's fixed goal that judged the skill (None: external env judged by its own flag, or older records)."""
 
     @field_validator("name")
     @classmethod

@@ -67,6 +67,28 @@ class JointRef:
         return float(self.lower + min(1.0, max(0.0, frac)) * (self.upper - self.lower))
 
 
+def pose_spread(obj: PrimitiveObject | AssetObject | ArticulatedObject, spec: SceneSpec) -> Any:
+    """The start randomisation of an object's pose: its own `randomize`, else the scene's default for free
+    objects (not fixed, not articulated, not resting `on`/`inside` another object), else None."""
+    pl = obj.placement
+    if pl.randomize is not None:
+        return pl.randomize
+    if isinstance(obj, ArticulatedObject) or getattr(obj, "fixed", False):
+        return None
+    kind, target = pl.relation
+    if kind == "inside" or (kind == "on" and target != "table"):
+        return None
+    return spec.start_randomization
+
+
+def joint_spread(obj: ArticulatedObject, spec: SceneSpec) -> float:
+    """± open fraction of an articulated object's joints at reset: its own `randomize_joints` when the spec
+    sets it, else the scene's default."""
+    if "randomize_joints" in obj.model_fields_set:
+        return float(obj.randomize_joints)
+    return float(spec.start_randomization.joints)
+
+
 @dataclass
 class _Placed:
     """Per-object data the World needs to re-resolve placements at reset."""
@@ -121,8 +143,9 @@ class World:
                 for local in self._placed[obj.name].asset.joints if self._placed[obj.name].asset else []:
                     ref = self.joints[f"{obj.name}.{local.name}"]
                     frac = float(obj.initial_joints.get(local.name, 0.0))
-                    if obj.randomize_joints > 0:
-                        frac += float(self.rng.uniform(-obj.randomize_joints, obj.randomize_joints))
+                    spread = joint_spread(obj, self.spec)
+                    if spread > 0:
+                        frac += float(self.rng.uniform(-spread, spread))
                     frac = min(1.0, max(0.0, frac))
                     p.resetJointState(ref.body, ref.index, ref.from_fraction(frac), 0.0, physicsClientId=c)
                     self.initial_joint_fractions[f"{obj.name}.{local.name}"] = frac
@@ -200,11 +223,12 @@ class World:
         kind, target = pl.relation
         quat = placed.quat
         dx = dy = dyaw = 0.0
-        if pl.randomize is not None:
-            if pl.randomize.xy > 0:
-                dx, dy = (float(v) for v in self.rng.uniform(-pl.randomize.xy, pl.randomize.xy, 2))
-            if pl.randomize.yaw > 0:
-                dyaw = float(self.rng.uniform(-pl.randomize.yaw, pl.randomize.yaw))
+        spread = pose_spread(obj, self.spec)
+        if spread is not None:
+            if spread.xy > 0:
+                dx, dy = (float(v) for v in self.rng.uniform(-spread.xy, spread.xy, 2))
+            if spread.yaw > 0:
+                dyaw = float(self.rng.uniform(-spread.yaw, spread.yaw))
         if dyaw:
             quat = p.multiplyTransforms([0, 0, 0], p.getQuaternionFromEuler((0, 0, dyaw)), [0, 0, 0], quat)[1]
         lo, hi = placed.local_min, placed.local_max

@@ -135,11 +135,14 @@ class SkillEnv(gym.Env):
         self.action_space = gym.spaces.Box(-1.0, 1.0, (n_act,), dtype=np.float32)
 
         self._t = 0
-        self._snapshots: dict[int, int] = {}
+        self._snapshots: dict[int, tuple[int, dict[str, float]]] = {}
         self._pristine = self.world.save_state()
         self._episode_seed_rng = np.random.default_rng(seed)
         self._last_success = False
         self._recorder: Any = None
+        #: Highest open fraction each joint reached this episode (goals over momentary controls, e.g. a
+        #: sprung button); saved and restored with snapshots so planners' imagined rollouts never count.
+        self.joint_peaks: dict[str, float] = {}
 
     # --------------------------------------------------------------------------------- gym API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -154,6 +157,7 @@ class SkillEnv(gym.Env):
         self._sync_kinematics()
         self.state.record_initial()
         self._t = 0
+        self.joint_peaks = {}
         obs = self._observe()
         reward, components = self._evaluate_reward()
         success = self._evaluate_success()
@@ -242,7 +246,7 @@ class SkillEnv(gym.Env):
     def save_state(self) -> int:
         """Snapshot the simulation and the episode step counter (for trajectory optimisation)."""
         sid = self.world.save_state()
-        self._snapshots[sid] = self._t
+        self._snapshots[sid] = (self._t, dict(self.joint_peaks))
         return sid
 
     def restore_state(self, state_id: int) -> None:
@@ -250,7 +254,8 @@ class SkillEnv(gym.Env):
         if state_id not in self._snapshots:
             raise EnvError(f"unknown state id {state_id}; use an id returned by save_state()")
         self.world.restore_state(state_id)
-        self._t = self._snapshots[state_id]
+        self._t, peaks = self._snapshots[state_id]
+        self.joint_peaks = dict(peaks)
         self.state.invalidate(advanced=0)
 
     def remove_state(self, state_id: int) -> None:
@@ -301,8 +306,12 @@ class SkillEnv(gym.Env):
             out[i + 3:i + 7] = quat
             out[i + 7:i + 10] = lin
             i += 10
+        peaks = self.joint_peaks
         for j in self._joints:
-            out[i] = st.joint_open_fraction(j)
+            frac = st.joint_open_fraction(j)
+            out[i] = frac
+            if frac > peaks.get(j, -1.0):
+                peaks[j] = float(frac)
             i += 1
         return out
 

@@ -63,6 +63,20 @@ class Randomization(_Model):
     """± radians about z."""
 
 
+class StartRandomization(_Model):
+    """How much every episode's start varies by default (the scene designer may narrow or widen it).
+
+    Applied at every `World.reset` to objects whose placement has no `randomize` of its own: free
+    objects standing on the table or placed by position / beside another object (not those `on` or
+    `inside` another object, which would fall off), and to the joints of articulated objects that do
+    not set `randomize_joints`. Zero everywhere evaluates a skill from one start state only.
+    """
+
+    xy: float = Field(0.03, ge=0.0, le=0.2, description="± metres added to x and y of free objects")
+    yaw: float = Field(0.3, ge=0.0, le=3.1416, description="± radians about z for free objects")
+    joints: float = Field(0.1, ge=0.0, le=0.5, description="± open fraction for articulated joints (clipped to 0..1)")
+
+
 class Placement(_Model):
     """Where an object starts: exactly one of an explicit `position` or one relation.
 
@@ -200,6 +214,7 @@ class SceneSpec(_Model):
     robot: Literal["panda", "xarm6", "kuka"] = "panda"
     table: bool = True
     objects: list[SceneObject] = Field(default_factory=list)
+    start_randomization: StartRandomization = Field(default_factory=StartRandomization)
 
     def object(self, name: str) -> PrimitiveObject | AssetObject | ArticulatedObject:
         """The object called `name` (KeyError listing the known names otherwise)."""
@@ -308,5 +323,5 @@ def format_validation_error(exc: ValidationError, data: Any, source: str) -> str
 
 __all__ = [
     "ARTICULATION_KINDS", "ArticulatedObject", "AssetObject", "Placement", "PrimitiveObject", "RELATION_FIELDS",
-    "Randomization", "SceneObject", "SceneSpec", "SpecError", "Vec3",
+    "Randomization", "SceneObject", "StartRandomization", "SceneSpec", "SpecError", "Vec3",
 ]

@@ -228,12 +228,37 @@ class SubTaskResult(BaseModel):
     error: str | None = None
 
 
+class EpisodeOutcome(BaseModel):
+    """One evaluation episode, judged at its end: what the critic, the CLI and the dashboard show."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    seed: int = Field(description="episode seed (evaluation seeds never overlap training seeds)")
+    success: bool = Field(description="the verdict of the judge (the task's Goal, or the env's own success flag)")
+    subtask_success: list[bool] = Field(default_factory=list, description="generated is_success of each sub-task at its end")
+    conditions: list[dict[str, Any]] = Field(default_factory=list,
+                                             description="per goal condition: {condition, ok, value, needed}")
+    moving: list[str] = Field(default_factory=list, description="objects still moving when judged")
+    end_state: dict[str, Any] = Field(default_factory=dict,
+                                      description="{'objects': {name: [x, y, z] world metres}, 'joints': {name: open fraction}}")
+    messages: list[str] = Field(default_factory=list, description="what the primitives reported (e.g. why a place failed)")
+    error: str | None = None
+
+
 class EvalReport(BaseModel):
-    """What one training job produces (metrics.json), read by the critic and stored with skills."""
+    """What one training job produces (metrics.json), read by the critic and stored with skills.
+
+    `success_rate` is the judge's rate over `n_episodes` evaluation episodes from varied starts:
+    the task's Goal (`judged_by="goal"`), or an external env's own flag. Training figures live in
+    `subtasks[*].reflection` and are never mixed with it.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
     success_rate: float
+    success_ci95: tuple[float, float] | None = Field(None, description="95 % Wilson interval of success_rate")
+    judged_by: str = Field("success_code", description="'goal' | 'env' | 'success_code' (no goal: the plan's own code)")
+    episodes: list[EpisodeOutcome] = Field(default_factory=list, description="every evaluation episode, in order")
     mean_return: float = 0.0
     mean_length: float = 0.0
     time_to_success: float | None = None
@@ -248,6 +273,6 @@ class EvalReport(BaseModel):
 
 
 __all__ = [
-    "PRIMITIVE_ARGS", "PRIMITIVE_NAMES", "ComponentStats", "EvalReport", "Learner", "PrimitiveCall", "PrimitiveName",
+    "PRIMITIVE_ARGS", "PRIMITIVE_NAMES", "ComponentStats", "EpisodeOutcome", "EvalReport", "Learner", "PrimitiveCall", "PrimitiveName",
     "ReflectionPoint", "SkillPlan", "SubTask", "SubTaskResult", "primitives_catalog", "validate_primitive_args",
 ]

@@ -57,6 +57,8 @@ class ScriptedChatModel(BaseChatModel):
         with self._lock:
             self._calls.append((role, list(messages)))
             queue = self.scripts.get(role)
+            if not queue and role == "goal_writer":  # most graph tests script the other roles only
+                queue = [goal()]
             if not queue:
                 raise AssertionError(f"no script for role {role}")
             item = queue.pop(0) if len(queue) > 1 else queue[0]
@@ -73,6 +75,17 @@ class ScriptedChatModel(BaseChatModel):
 def proposal(name: str = "push_cube_left", description: str = "Push the cube to the left.") -> dict:
     return {"name": name, "description": description, "rationale": "new", "subtasks": ["push"],
             "objects": ["cube"], "difficulty": 1}
+
+
+def goal(obj: str = "cube") -> dict:
+    """The goal writer's answer for the canned push task (the fake scene's cube moved 10 cm left)."""
+    return {"goal": {"action": "push", "summary": f"The {obj} is 10 cm further left.",
+                     "objects": [{"name": obj, "category": "box"}],
+                     "conditions": [{"kind": "displaced", "object": obj, "direction": "left", "distance": 0.1}]}}
+
+
+def refusal(reason: str = "cloth is deformable") -> dict:
+    return {"refusal": {"reason": reason, "unsupported": ["towel"]}}
 
 
 def scene(name: str = "push_cube_left", *, bad: bool = False) -> dict:
@@ -141,9 +154,10 @@ class FakeLibrary:
         return list(self.failures.values())
 
 
-def report(success: float, error: str | None = None) -> dict:
+def report(success: float, error: str | None = None, n: int = 20) -> dict:
     return {"success_rate": success, "mean_return": success, "mean_length": 10.0, "time_to_success": None,
-            "n_episodes": 4, "subtasks": [], "reflection_text": f"progress mean {success}", "wall_time_s": 0.1,
+            "n_episodes": n, "judged_by": "goal", "success_ci95": [max(0.0, success - 0.2), min(1.0, success + 0.1)],
+            "subtasks": [], "reflection_text": f"progress mean {success}", "wall_time_s": 0.1,
             "sim_time_s": 0.1, "train_time_s": 0.1, "artefacts": {"video": "/tmp/x/rollout.mp4"}, "error": error}
 
 

@@ -24,7 +24,7 @@ def make_deps(tmp_path: Path, model: F.ScriptedChatModel, trainer: F.FakeTrainer
     return Deps(settings=settings, models=ChatModels(settings.llm, default=model),
                 library=library or F.FakeLibrary(), trainer=trainer, run_dir=tmp_path / "run",
                 tracer=NullTracer(), retry_sleep=lambda s: None,
-                validate_scene=validate_scene or (lambda s: []),
+                validate_scene=validate_scene or (lambda s, goal=None: []),
                 check_plan_code=check_plan_code or (lambda p, s: []))
 
 
@@ -43,12 +43,12 @@ def test_accept_stores_skill(tmp_path: Path) -> None:
     assert [e["name"] for e in out["learned"]] == ["push_cube_left"]
     rec = deps.library.list()[0]
     assert rec.success_rate == 0.9 and rec.task_id == "t001_push_cube_left" and rec.run_id == "r1"
-    assert model.roles_called() == ["proposer", "scene_designer", "reward_writer", "critic"]
+    assert model.roles_called() == ["proposer", "goal_writer", "scene_designer", "reward_writer", "critic"]
     assert len(trainer.calls[0]) == 2
     # artefact files of each candidate written before training
     cand = tmp_path / "run/tasks/t001_push_cube_left/iter_0/cand_1"
     assert (cand / "plan.json").exists() and (cand / "reward_push.py").exists()
-    assert out["tokens"]["total"] == 4 * 120
+    assert out["tokens"]["total"] == 5 * 120  # proposer, goal writer, designer, writer, critic
     assert out["stop_reason"].startswith("finished 1")
     decisions = [(n, a.get("action")) for k, n, a in deps.tracer.events if k == "decision"]
     assert ("critic", "accept") in decisions
@@ -74,9 +74,9 @@ def test_refine_scene_goes_back_to_designer(tmp_path: Path) -> None:
     model = F.ScriptedChatModel(scripts={
         "proposer": [F.proposal()], "scene_designer": [F.scene()], "reward_writer": [F.candidates()],
         "critic": [F.critique("refine_scene", feedback="cube unreachable"), F.critique("accept")]})
-    deps = make_deps(tmp_path, model, F.FakeTrainer([[0.0], [0.7]]))
+    deps = make_deps(tmp_path, model, F.FakeTrainer([[0.0], [0.85]]))
     out = run(deps)
-    assert model.roles_called() == ["proposer", "scene_designer", "reward_writer", "critic",
+    assert model.roles_called() == ["proposer", "goal_writer", "scene_designer", "reward_writer", "critic",
                                     "scene_designer", "reward_writer", "critic"]
     assert out["learned"]
 
@@ -116,7 +116,7 @@ def test_decompose_routes_to_writer(tmp_path: Path) -> None:
     model = F.ScriptedChatModel(scripts={
         "proposer": [F.proposal()], "scene_designer": [F.scene()], "reward_writer": [F.candidates()],
         "critic": [F.critique("decompose", feedback="split into reach then push"), F.critique("accept")]})
-    deps = make_deps(tmp_path, model, F.FakeTrainer([[0.0], [0.6]]))
+    deps = make_deps(tmp_path, model, F.FakeTrainer([[0.0], [0.9]]))
     out = run(deps)
     assert model.roles_called().count("reward_writer") == 2 and out["learned"]
 
@@ -147,7 +147,7 @@ def test_repairs_exhausted_give_up_with_reason(tmp_path: Path) -> None:
 
 
 def test_scene_validation_errors_go_back_to_designer(tmp_path: Path) -> None:
-    def validate(scene: dict) -> list[dict]:
+    def validate(scene: dict, goal: dict | None = None) -> list[dict]:
         names = [o["name"] for o in scene["objects"]]
         return [{"object": "bad_cube", "code": "unreachable", "message": "bad_cube is out of reach",
                  "fix": "move it closer"}] if "bad_cube" in names else []

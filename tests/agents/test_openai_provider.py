@@ -117,7 +117,7 @@ def test_role_model_override_and_key_handling(monkeypatch: pytest.MonkeyPatch) -
 def _role_answer(body: dict) -> dict:
     role = body["messages"][0]["content"].splitlines()[0].removeprefix("ROLE: ")
     n_repairs = sum(1 for m in body["messages"] if str(m.get("content", "")).startswith("REPAIR:"))
-    answers = {"proposer": F.proposal(), "scene_designer": F.scene(), "reward_writer": F.candidates(),
+    answers = {"proposer": F.proposal(), "goal_writer": F.goal(), "scene_designer": F.scene(), "reward_writer": F.candidates(),
                "critic": F.critique("accept")}
     if role == "reward_writer" and n_repairs == 0:
         return {"content": "Here is my plan: use a trajopt learner."}  # prose first: repaired
@@ -142,7 +142,8 @@ def test_full_run_against_server(tmp_path: Path) -> None:
             out = run.start()
     assert out.status == "finished" and [r.name for r in lib.list()] == ["push_cube_left"]
     roles = [server.role_of(i) for i in range(len(server.requests))]
-    assert roles == ["proposer", "proposer", "proposer", "scene_designer", "reward_writer", "reward_writer", "critic"]
-    assert out.values["tokens"]["calls"] == 5  # failed HTTP attempts carry no usage; 5 answers
+    assert roles == ["proposer", "proposer", "proposer", "goal_writer", "scene_designer", "reward_writer",
+                     "reward_writer", "critic"]
+    assert out.values["tokens"]["calls"] == 6  # failed HTTP attempts carry no usage; 6 answers
     status = json.loads((run.run_dir / "run.json").read_text())
-    assert status["tokens"]["total"] == 5 * 60
+    assert status["tokens"]["total"] == 6 * 60

@@ -74,4 +74,4 @@ def test_prompts_without_a_role_get_a_plain_explanation():
 
 
 def test_all_roles_have_a_schema():
-    assert set(ROLE_SCHEMAS) == {"proposer", "scene_designer", "reward_writer", "critic", "curator"}
+    assert set(ROLE_SCHEMAS) == {"proposer", "goal_writer", "scene_designer", "reward_writer", "critic", "curator"}

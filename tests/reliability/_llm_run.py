@@ -13,7 +13,7 @@ from roboskill.config import load_settings
 from tests.agents import fakes as F
 
 ANSWERS = {"proposer": F.proposal(), "scene_designer": F.scene(), "reward_writer": F.candidates(),
-           "critic": F.critique("accept")}
+           "critic": F.critique("accept"), "goal_writer": F.goal()}
 ROLES = tuple(ANSWERS)
 
 

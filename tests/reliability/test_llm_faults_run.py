@@ -54,13 +54,14 @@ def _role_requests(server: ChatServer, role: str) -> int:
 @pytest.mark.parametrize("fault, role", [(f, "critic") for f in sorted(TRANSPORT)]
                          + [("429_retry_after", "scene_designer"), ("reset", "proposer")])
 def test_transient_transport_fault_is_retried_and_run_learns(fault: str, role: str) -> None:
-    script = FaultScript(role, TRANSPORT[fault], times=MAX_RETRIES)  # the last allowed retry succeeds
+    retries = 1 if fault == "timeout" else MAX_RETRIES  # a timed-out request is sent once more, never again
+    script = FaultScript(role, TRANSPORT[fault], times=retries)  # the last allowed retry succeeds
     with ChatServer([script]) as server:
         run, out, lib, sleeps = _run(server, timeout_s=0.5 if fault == "timeout" else 5.0)
     assert out.status == "finished", out
     assert [r.name for r in lib.list()] == ["push_cube_left"]
-    assert _role_requests(server, role) == MAX_RETRIES + 1
-    assert len(sleeps) == MAX_RETRIES
+    assert _role_requests(server, role) == retries + 1
+    assert len(sleeps) == retries
     if fault == "429_retry_after":
         assert sleeps == [7.0, 7.0], "Retry-After must be honoured"
     assert all(s <= 30.0 for s in sleeps), "backoff is capped"
@@ -94,7 +95,10 @@ def test_persistent_fault_gives_up_on_the_step_with_a_recorded_reason(fault: str
     assert out.status == "finished", "a failed step ends the task, not the run"
     assert not lib.list()
     writer = _role_requests(server, "reward_writer")
-    if fault in TRANSPORT:
+    if fault == "timeout":  # identical request retried once; the reason names the limit and how to raise it
+        assert writer == 2 and len(sleeps) == 1
+        expected = "timed out twice; the limit is 0.5 s per call: raise it with --llm-timeout"
+    elif fault in TRANSPORT:
         assert writer == MAX_RETRIES + 1 and len(sleeps) == MAX_RETRIES
         expected = f"after {MAX_RETRIES} retries"
     else:
@@ -124,8 +128,8 @@ def test_auth_error_gives_up_at_once_with_reason() -> None:
 
 def test_mixed_faults_across_every_role_still_learn() -> None:
     """One transient fault per role, different each time: the run learns, usage only counts answers."""
-    faults = {"proposer": TRANSPORT["429_retry_after"], "scene_designer": CONTENT["prose"],
-              "reward_writer": TRANSPORT["reset"], "critic": CONTENT["wrong_schema"]}
+    faults = {"proposer": TRANSPORT["429_retry_after"], "goal_writer": CONTENT["truncated_json"],
+              "scene_designer": CONTENT["prose"], "reward_writer": TRANSPORT["reset"], "critic": CONTENT["wrong_schema"]}
     scripts = {role: FaultScript(role, f, times=1) for role, f in faults.items()}
 
     def behaviour(body: dict[str, Any]) -> dict[str, Any]:
@@ -134,7 +138,7 @@ def test_mixed_faults_across_every_role_still_learn() -> None:
     with ChatServer([behaviour]) as server:
         run, out, lib, sleeps = _run(server)
     assert out.status == "finished" and [r.name for r in lib.list()] == ["push_cube_left"]
-    assert len(server.requests) == 8 and len(sleeps) == 2
-    assert out.values["tokens"]["calls"] == 6  # 4 good answers + 2 repaired bad ones; failed HTTP has no usage
+    assert len(server.requests) == 10 and len(sleeps) == 2
+    assert out.values["tokens"]["calls"] == 8  # 5 good answers + 3 repaired bad ones; failed HTTP has no usage
     spans = llm_spans(run.run_dir)
-    assert len([s for s, _ in spans if s == "ok"]) >= 6
+    assert len([s for s, _ in spans if s == "ok"]) >= 8

@@ -58,6 +58,10 @@ def answer(prompt: Prompt, rng: random.Random) -> Any:
         if prompt.repairs:  # a rejected proposal: make it different by mixing the error into the context
             ctx = {**ctx, "novelty_feedback": (str(ctx.get("novelty_feedback") or "") + " " + prompt.repairs[-1])}
         return propose(ctx, rng)
+    if role == "goal_writer":
+        from roboskill.agents.offline.goals import write_goal
+
+        return write_goal(ctx)
     if role == "scene_designer":
         frame, name = _task_frame(prompt)
         from roboskill.agents.offline.grammar import task_name
@@ -105,7 +109,7 @@ class OfflineChatModel(BaseChatModel):
         value = answer(prompt, rng)
         if value is None:
             text = ("I am roboskill's offline procedural model, not an LLM: I only answer the agent roles "
-                    "(proposer, scene_designer, reward_writer, critic, curator) whose system prompt starts with "
+                    "(proposer, goal_writer, scene_designer, reward_writer, critic, curator) whose system prompt starts with "
                     "'ROLE: <role>' and whose user message holds a fenced ```json context.")
         else:
             text = fenced(value)
