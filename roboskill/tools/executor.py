@@ -14,7 +14,8 @@ Progress: `progress=True` shows a rich progress bar; `callback(event)` receives
 {"event": "start"|"done"|"failed", "index", "done", "total", ...} for live views.
 
 No orphans: each worker leads its own process group (so what it starts, e.g. SB3 env processes, is
-killed with it) and is SIGKILLed by the kernel if the agent process dies (Linux PR_SET_PDEATHSIG).
+killed with it); when the agent process dies, even by SIGKILL, the kernel sends the worker SIGTERM
+(Linux PR_SET_PDEATHSIG) and the worker SIGKILLs its whole group.
 Whatever ends `map` early (Ctrl-C, SIGTERM, any exception) kills its running workers before it
 propagates, and `kill_workers()` (what the run's signal handler calls) kills every worker at once.
 """
@@ -110,21 +111,30 @@ atexit.register(kill_workers, all_children=False)
 
 
 def _detach() -> None:
-    """Inside a worker: lead a new process group and die with the agent process (Linux), so none outlives it."""
+    """Inside a worker: lead a new process group, and end it all (the worker and whatever it started) when the
+    agent process dies (Linux parent-death signal) or sends SIGTERM, so nothing outlives the agent."""
     try:
         os.setpgid(0, 0)
     except OSError:
         pass
+    signal.signal(signal.SIGTERM, _end_group)
     parent = mp.parent_process()
     if sys.platform.startswith("linux"):
         try:
             import ctypes
 
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
     if parent is not None and parent.pid != os.getppid():
-        os._exit(1)  # the agent process died before the death signal was armed
+        _end_group(signal.SIGTERM, None)  # the agent process died before the death signal was armed
+
+
+def _end_group(signum: int, frame: Any) -> None:
+    """SIGTERM in a worker: SIGKILL its process group (itself included), never the agent's group."""
+    if os.getpgid(0) == os.getpid():
+        os.killpg(0, signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 # ------------------------------------------------------------------------------------- worker

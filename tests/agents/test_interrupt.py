@@ -68,6 +68,15 @@ def _survivors(pids: list[int], grace: float = 2.0) -> list[int]:
         time.sleep(0.1)
 
 
+def _kill_all(pids: list[int]) -> None:
+    """SIGKILL whatever a failing check left behind, so a failing test leaves no process either."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def spawn_grandchild_then_sleep(pid_file: str) -> str:
     """An importable executor job: start a grandchild process, record both pids, then train forever."""
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
@@ -88,13 +97,14 @@ def test_interrupted_map_kills_workers_and_what_they_started(tmp_path: Path) -> 
     with pytest.raises(KeyboardInterrupt):
         Executor("local", workers=1).map_fn(spawn_grandchild_then_sleep, [str(pid_file)], timeout_s=300)
     pids = [int(p) for p in pid_file.read_text().split()]
+    left = _survivors(pids)
+    _kill_all(left)
     assert time.monotonic() - t0 < 60
-    assert _survivors(pids) == []
+    assert left == []
 
 
 KILLED_PARENT = """
 import sys
-from pathlib import Path
 from roboskill.tools.executor import Executor
 from tests.agents.test_interrupt import spawn_grandchild_then_sleep
 Executor("local", workers=1).map_fn(spawn_grandchild_then_sleep, [sys.argv[1]], timeout_s=300)
@@ -102,19 +112,24 @@ Executor("local", workers=1).map_fn(spawn_grandchild_then_sleep, [sys.argv[1]], 
 
 
 def test_workers_die_with_a_killed_agent_process(tmp_path: Path) -> None:
-    """kill -9 of the agent process cannot run any handler: the kernel kills its workers (PR_SET_PDEATHSIG)."""
+    """kill -9 of the agent process runs no handler there: the kernel signals its workers (PR_SET_PDEATHSIG),
+    and each takes its process group (what it started) with it."""
     if not sys.platform.startswith("linux"):
         pytest.skip("parent-death signal is Linux only")
     pid_file = tmp_path / "pids"
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen([sys.executable, "-c", KILLED_PARENT, str(pid_file)], cwd=root)
+    pids: list[int] = []
     try:
-        _wait_for(pid_file.exists, 60, "the job to start")
-        worker = int(pid_file.read_text().split()[0])
-    finally:
+        _wait_for(lambda: len(pid_file.read_text().split()) == 2 if pid_file.exists() else False, 60, "the job")
+        pids = [int(p) for p in pid_file.read_text().split()]
         proc.kill()
         proc.wait(10)
-    assert _survivors([worker], grace=5) == []
+        left = _survivors(pids, grace=5)
+    finally:
+        proc.kill()
+        _kill_all(pids)
+    assert left == []
 
 
 # ------------------------------------------------------------------------------------ run.json
