@@ -9,6 +9,7 @@ fails at start-up with a message naming the field, instead of hours into a run.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -120,40 +121,156 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return merged
 
 
-def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
-    """Load settings from an optional YAML file plus environment plus explicit overrides.
+# --------------------------------------------------------------------------- layered sources
+ENV_PREFIX = "ROBOSKILL_"
 
-    Raises ConfigError naming the file and the offending fields, never a raw traceback.
-    """
-    data: dict[str, Any] = {}
+
+@dataclass(frozen=True)
+class Origin:
+    """Where one effective setting came from: kind is default | file | env | flag; name the file, variable or flag."""
+
+    kind: Literal["default", "file", "env", "flag"]
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return self.kind if self.name is None else f"{self.kind} {self.name}"
+
+
+@dataclass
+class Layers:
+    """The raw values of each source, lowest priority first: file < env < flags (defaults are the model's)."""
+
+    file_path: Path | None = None
+    file: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, Any] = field(default_factory=dict)
+    flags: dict[str, Any] = field(default_factory=dict)
+    flag_names: dict[str, str] = field(default_factory=dict)
+    """Dotted setting → the flag that set it (e.g. "llm.timeout_s" → "--llm-timeout"), for `origin`."""
+
+    def merged(self) -> dict[str, Any]:
+        return _deep_merge(_deep_merge(self.file, self.env), self.flags)
+
+    def origin(self, dotted: str) -> Origin | None:
+        """The highest-priority layer that sets `dotted` (or a setting under it); None when none does."""
+        path = dotted.split(".")
+        if _lookup(self.flags, path):
+            return Origin("flag", self.flag_names.get(dotted))
+        if _lookup(self.env, path):
+            return Origin("env", _env_var_name(path))
+        if _lookup(self.file, path):
+            return Origin("file", str(self.file_path))
+        return None
+
+
+def _lookup(data: dict[str, Any], path: list[str]) -> bool:
+    node: Any = data
+    for part in path:
+        if not isinstance(node, dict):
+            return False
+        match = [k for k in node if str(k).lower() == part.lower()]
+        if not match:
+            return False
+        node = node[match[0]]
+    return True
+
+
+def _env_var_name(path: list[str]) -> str:
+    """The environment variable that carries `path`: `ROBOSKILL_LLM__TIMEOUT_S`, or `ROBOSKILL_LLM` holding JSON."""
+    present = {k.upper(): k for k in os.environ}
+    for i in range(len(path), 0, -1):
+        name = ENV_PREFIX + "__".join(path[:i]).upper()
+        if name in present:
+            return present[name]
+    return ENV_PREFIX + "__".join(path).upper()
+
+
+def _env_layer() -> dict[str, Any]:
+    """Every `ROBOSKILL_*` variable that names a setting, decoded the way pydantic-settings does (nested with `__`)."""
+    from pydantic_settings import EnvSettingsSource
+
+    try:
+        return EnvSettingsSource(Settings)()
+    except Exception as exc:  # noqa: BLE001 - e.g. ROBOSKILL_LLM='{not json': name the variable, no traceback
+        raise ConfigError(f"environment: cannot read the ROBOSKILL_* settings variables: {exc}") from None
+
+
+def _read_file(config_file: str | Path | None) -> tuple[Path | None, dict[str, Any]]:
+    """The settings file (given, or ./roboskill.yaml if present) as a mapping; ConfigError naming it otherwise."""
     path = Path(config_file) if config_file else Path(DEFAULT_CONFIG_FILE)
     if config_file and not path.exists():
         raise ConfigError(f"config file not found: {path}")
-    if path.exists():
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-        except RecursionError:  # "[[[[…" thousands deep: PyYAML recurses per level
-            raise ConfigError(f"{path}: not valid YAML: nested too deeply") from None
-        except OSError as exc:  # a directory, no permission, ...
-            raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
-        if loaded is None:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping of settings, got {type(loaded).__name__}")
-        bad_keys = [k for k in loaded if not isinstance(k, str)]
-        if bad_keys:  # `1: 2` would otherwise escape as a TypeError from Settings(**data)
-            raise ConfigError(f"{path}: setting names must be text, got {bad_keys[0]!r}; see the documented keys "
-                              "(home, llm, budgets, executor, ...)")
-        data = loaded
-    clean_overrides = {k: v for k, v in overrides.items() if v is not None}
-    data = _deep_merge(data, clean_overrides)
+    if not path.exists():
+        return None, {}
     try:
-        return Settings(**data)
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    except RecursionError:  # "[[[[…" thousands deep: PyYAML recurses per level
+        raise ConfigError(f"{path}: not valid YAML: nested too deeply") from None
+    except OSError as exc:  # a directory, no permission, ...
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of settings, got {type(loaded).__name__}")
+    bad_keys = [k for k in loaded if not isinstance(k, str)]
+    if bad_keys:  # `1: 2` would otherwise escape as a TypeError from Settings(**data)
+        raise ConfigError(f"{path}: setting names must be text, got {bad_keys[0]!r}; see the documented keys "
+                          "(home, llm, budgets, executor, ...)")
+    return path, loaded
+
+
+def read_layers(config_file: str | Path | None = None, flag_names: dict[str, str] | None = None,
+                **overrides: Any) -> Layers:
+    """The file, environment and flag layers (`overrides` are the flags, as nested settings; None means not given)."""
+    path, data = _read_file(config_file)
+    flags = {k: v for k, v in overrides.items() if v is not None}
+    return Layers(path, data, _env_layer(), flags, dict(flag_names or {}))
+
+
+def settings_from(layers: Layers) -> Settings:
+    """Validate the merged layers; ConfigError naming the file, variable or flag of each bad field."""
+    try:
+        return Settings(**layers.merged())
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
-        )
-        source = str(path) if path.exists() else "settings"
-        raise ConfigError(f"{source}: invalid configuration: {problems}") from None
+        sources: list[str] = []
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            problems.append(f"{loc or '<root>'}: {err['msg']}")
+            origin = layers.origin(loc) if loc else None
+            if origin is None or origin.kind == "file":
+                source = str(layers.file_path) if layers.file_path else "settings"
+            elif origin.kind == "env":
+                source = f"environment variable {origin.name}"
+            else:
+                source = f"command-line flag {origin.name}" if origin.name else "command-line flags"
+            if source not in sources:
+                sources.append(source)
+        raise ConfigError(f"{', '.join(sources)}: invalid configuration: {'; '.join(problems)}") from None
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Load settings: defaults < the YAML file < `ROBOSKILL_*` environment variables < explicit overrides (flags).
+
+    Raises ConfigError naming the file (or variable, or flag) and the offending fields, never a raw traceback.
+    """
+    return settings_from(read_layers(config_file, **overrides))
+
+
+def explain_settings(layers: Layers) -> tuple[Settings, list[tuple[str, Any, Origin]]]:
+    """The effective settings and, for every leaf setting, (dotted name, value, where it came from)."""
+    settings = settings_from(layers)
+    rows: list[tuple[str, Any, Origin]] = []
+
+    def walk(model: BaseModel, prefix: str) -> None:
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            dotted = f"{prefix}{name}"
+            if isinstance(value, BaseModel):
+                walk(value, dotted + ".")
+            else:
+                rows.append((dotted, value, layers.origin(dotted) or Origin("default")))
+
+    walk(settings, "")
+    return settings, rows

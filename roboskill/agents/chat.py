@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from rich.console import Console
 
 from roboskill.agents.runner import Outcome, Run, describe_command, open_run, parse_chat_input, settings_for_run
+from roboskill.agents.view import print_summary
 
 
 def show_pending(console: Console, pending: dict[str, Any]) -> None:
@@ -35,11 +36,21 @@ def show_pending(console: Console, pending: dict[str, Any]) -> None:
     console.print("approve | edit <text> | reject <reason> | free text | /status /skills /directives /quit")
 
 
+def only_failures(values: dict[str, Any]) -> bool:
+    """No skill learned and at least one task failed: the run must not end like a success (exit code 1)."""
+    return not values.get("learned") and bool(values.get("failed"))
+
+
 def _print_outcome(console: Console, run: Run, outcome: Outcome) -> None:
     if outcome.pending:
         show_pending(console, outcome.pending)
     elif outcome.status == "finished":
         learned = outcome.values.get("learned") or []
+        if outcome.values.get("failed"):  # the table names each failed task and why (a failing model, say)
+            print_summary(console, {**outcome.values, "run_id": run.run_id}, run.run_dir, outcome.status)
+        if only_failures(outcome.values):
+            console.print(f"run {run.run_id} finished: no skill learned; every task failed (reasons above)", highlight=False)
+            return
         console.print(f"run {run.run_id} finished: {len(learned)} skill(s) learned: "
                       + ", ".join(f"{e['name']} ({e.get('success_rate', 0):.0%}, video: {e.get('video') or '-'})" for e in learned),
                       highlight=False)
@@ -95,4 +106,4 @@ def chat_loop(overrides: dict[str, Any], *, config: str | None, resume: str | No
         if outcome.status == "waiting_for_user":
             run.write_status("waiting_for_user")
             console.print(f"paused — continue with: roboskill chat --resume {run.run_id}", highlight=False)
-    return 0
+    return 1 if outcome.status == "finished" and only_failures(outcome.values) else 0

@@ -36,10 +36,11 @@ MAX_ANSWER_CHARS = 200_000
 class StepFailed(RuntimeError):
     """One agent step could not produce a valid answer; `reason` is recorded, the run goes on."""
 
-    def __init__(self, role: str, reason: str) -> None:
+    def __init__(self, role: str, reason: str, usage: Usage | None = None) -> None:
         super().__init__(f"{role}: {reason}")
         self.role = role
         self.reason = reason
+        self.usage = usage  # tokens the failed step still spent (answers, repairs, timed-out calls)
 
 
 class LLMConfigError(ValueError):
@@ -102,6 +103,10 @@ class RetryPolicy:
     base_delay_s: float = 1.0
     max_delay_s: float = 30.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    timeout_s: float | None = None
+    """The per-call limit (`llm.timeout_s`), named in the error; None: read from the model."""
+    max_timeouts: int = 2
+    """A request that timed out is sent once more, identical; a second timeout fails the step."""
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -129,6 +134,12 @@ def _retry_after(exc: BaseException) -> float | None:
             return None
 
 
+def _is_timeout(exc: BaseException) -> bool:
+    import openai
+
+    return isinstance(exc, (openai.APITimeoutError, TimeoutError)) or "Timeout" in type(exc).__name__
+
+
 def classify_error(exc: BaseException) -> tuple[bool, str]:
     """(retryable, short description) for a provider exception.
 
@@ -153,32 +164,75 @@ def classify_error(exc: BaseException) -> tuple[bool, str]:
     return False, f"{name}: {exc}"
 
 
-def invoke_with_retry(
+TIMEOUT_HINT = "raise it with --llm-timeout SECONDS, llm.timeout_s in roboskill.yaml or ROBOSKILL_LLM__TIMEOUT_S"
+
+
+def estimate_tokens(messages: Sequence[BaseMessage]) -> int:
+    """~4 characters per token: what a call that never answered (a timeout) still cost the server."""
+    return max(1, sum(len(str(m.content)) for m in messages) // 4)
+
+
+def _timeout_of(model: BaseChatModel, policy: RetryPolicy) -> float | None:
+    limit = policy.timeout_s if policy.timeout_s is not None else getattr(model, "request_timeout", None)
+    return float(limit) if isinstance(limit, (int, float)) else None
+
+
+def timeout_message(limit: float | None, times: int, detail: str = "timeout") -> str:
+    """The failure reason after `times` timeouts: names the limit and every way to raise it."""
+    count = {1: "", 2: " twice"}.get(times, f" {times} times")
+    what = f" ({detail})" if detail != "timeout" else ""
+    limit_text = f"the limit is {limit:g} s per call" if limit is not None else "the limit is llm.timeout_s per call"
+    return f"timed out{count}{what}; {limit_text}: {TIMEOUT_HINT}"
+
+
+def invoke_counted(
     model: BaseChatModel,
     messages: Sequence[BaseMessage],
     *,
     role: str,
     policy: RetryPolicy | None = None,
     config: dict[str, Any] | None = None,
-) -> AIMessage:
-    """Call the model; retry transient failures within `policy`; raise StepFailed when exhausted."""
+    pricing: Pricing | None = None,
+) -> tuple[AIMessage, Usage]:
+    """`invoke_with_retry` that also returns the usage of the attempts that timed out (estimated prompt tokens).
+
+    A StepFailed raised here carries that usage as `.usage`, so `--max-tokens` binds a run that only times out.
+    """
     policy = policy or RetryPolicy()
+    pricing = pricing or Pricing()
+    lost = Usage()
     last = ""
+    timeouts = 0
     for attempt in range(policy.max_retries + 1):
         try:
             result = model.invoke(list(messages), config=config)
             if not isinstance(result, AIMessage):
                 result = AIMessage(content=str(getattr(result, "content", result)))
-            return result
+            return result, lost
         except Exception as exc:  # noqa: BLE001 - classified below; never crash the run on a provider fault
             retryable, last = classify_error(exc)
             last = redact_text(last)  # error bodies may echo the key; `last` reaches logs, run.json and the library
+            if _is_timeout(exc):
+                timeouts += 1
+                tokens = estimate_tokens(messages)
+                lost = lost + Usage(tokens, 0, tokens / 1000 * pricing.per_1k_input, 1)
+                last = timeout_message(_timeout_of(model, policy), timeouts, last)
+                if timeouts >= policy.max_timeouts:
+                    raise StepFailed(role, f"LLM call failed: {last}", lost)
             if not retryable or attempt >= policy.max_retries:
                 break
             wait = policy.delay(attempt, _retry_after(exc))
             log.warning("%s: LLM call failed (%s); retry %d/%d in %.1fs", role, last, attempt + 1, policy.max_retries, wait)
             policy.sleep(wait)
-    raise StepFailed(role, f"LLM call failed after {policy.max_retries} retries: {last}")
+    raise StepFailed(role, f"LLM call failed after {policy.max_retries} retries: {last}", lost)
+
+
+def invoke_with_retry(model: BaseChatModel, messages: Sequence[BaseMessage], **options: Any) -> AIMessage:
+    """Call the model; retry transient failures within `policy`; raise StepFailed when exhausted.
+
+    Options as `invoke_counted` (role, policy, config, pricing), which also returns the timed-out calls' usage.
+    """
+    return invoke_counted(model, messages, **options)[0]
 
 
 # --------------------------------------------------------------------------- structured output
@@ -231,8 +285,12 @@ def structured_call(
     errors: list[str] = []
     raw = ""
     for attempt in range(max_repairs + 1):
-        reply = invoke_with_retry(model, messages, role=role, policy=policy, config=config)
-        usage = usage + pricing.usage_of(reply)
+        try:
+            reply, lost = invoke_counted(model, messages, role=role, policy=policy, config=config, pricing=pricing)
+        except StepFailed as exc:  # the answers so far and the timed-out calls still count against --max-tokens
+            exc.usage = usage + (exc.usage or Usage())
+            raise
+        usage = usage + lost + pricing.usage_of(reply)
         raw = _content_text(reply)
         try:
             finish = (reply.response_metadata or {}).get("finish_reason")
@@ -256,9 +314,7 @@ def structured_call(
             errors.append(error)
             log.info("%s: invalid answer (attempt %d): %s", role, attempt + 1, error)
             messages = [*messages, *repair_messages(raw[:20_000], error)]
-    err = StepFailed(role, f"no valid answer after {max_repairs} repairs; last error: {errors[-1]}")
-    err.usage = usage  # type: ignore[attr-defined]
-    raise err
+    raise StepFailed(role, f"no valid answer after {max_repairs} repairs; last error: {errors[-1]}", usage)
 
 
 # --------------------------------------------------------------------------- providers
@@ -312,4 +368,4 @@ class ChatModels:
         return Pricing(self.llm.price_per_1k_input, self.llm.price_per_1k_output)
 
     def policy(self, sleep: Callable[[float], None] = time.sleep) -> RetryPolicy:
-        return RetryPolicy(max_retries=self.llm.max_retries, sleep=sleep)
+        return RetryPolicy(max_retries=self.llm.max_retries, sleep=sleep, timeout_s=self.llm.timeout_s)

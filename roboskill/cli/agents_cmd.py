@@ -10,31 +10,9 @@ from typing import Any, Optional
 
 import typer
 
-_LLM_HELP = "Chat model provider: offline (embedded procedural model, not an LLM) or openai (any OpenAI-compatible endpoint)."
-
-
-def _overrides(*, llm: str | None, model: str | None, base_url: str | None, executor: str | None, workers: int | None,
-               max_tasks: int | None, max_iterations: int | None, candidates: int | None, train_budget: float | None,
-               wall_clock: float | None, max_tokens: int | None, seed: int | None) -> dict[str, Any]:
-    """CLI flags → nested settings overrides (only the flags given)."""
-
-    def clean(d: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in d.items() if v is not None}
-
-    out: dict[str, Any] = {}
-    llm_o = clean({"provider": llm, "model": model, "base_url": base_url})
-    if llm_o:
-        out["llm"] = llm_o
-    ex_o = clean({"kind": executor, "workers": workers})
-    if ex_o:
-        out["executor"] = ex_o
-    b_o = clean({"max_tasks": max_tasks, "max_iterations_per_task": max_iterations, "candidates_per_iteration": candidates,
-                 "train_budget_s": train_budget, "wall_clock_s": wall_clock, "max_tokens": max_tokens})
-    if b_o:
-        out["budgets"] = b_o
-    if seed is not None:
-        out["seed"] = seed
-    return out
+from roboskill.cli.settings_flags import LLM_HELP as _LLM_HELP
+from roboskill.cli.settings_flags import LLM_TIMEOUT_HELP as _LLM_TIMEOUT_HELP
+from roboskill.cli.settings_flags import flag_overrides as _overrides  # CLI flags → nested settings overrides
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -46,6 +24,7 @@ def _drive(mode: str, overrides: dict[str, Any], *, config: str | None, resume: 
            live: bool, given_task: str | None = None, env_id: str | None = None) -> None:
     from rich.console import Console
 
+    from roboskill.agents.chat import only_failures
     from roboskill.agents.llm import LLMConfigError, StepFailed
     from roboskill.agents.runner import RunError, open_run, settings_for_run
     from roboskill.agents.view import RunView, print_summary
@@ -86,8 +65,8 @@ def _drive(mode: str, overrides: dict[str, Any], *, config: str | None, resume: 
             if outcome.status == "interrupted":
                 console.print(f"interrupted — continue with: {again}", highlight=False, soft_wrap=True)
                 raise typer.Exit(128 + (outcome.signum or 2))  # 130 after Ctrl-C, 143 after SIGTERM
-            if mode == "learn" and not outcome.values.get("learned"):
-                raise typer.Exit(1)
+            if (mode == "learn" and not outcome.values.get("learned")) or only_failures(outcome.values):
+                raise typer.Exit(1)  # nothing learned and tasks failed: a failing model must not look like success
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -105,6 +84,7 @@ def register(app: typer.Typer) -> None:
         llm: Optional[str] = typer.Option(None, "--llm", help=_LLM_HELP),
         model: Optional[str] = typer.Option(None, "--model", help="Model name for the openai provider."),
         base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (vLLM, Ollama, LM Studio...)."),
+        llm_timeout: Optional[float] = typer.Option(None, "--llm-timeout", metavar="SECONDS", help=_LLM_TIMEOUT_HELP),
         executor: Optional[str] = typer.Option(None, "--executor", help="Where training runs: local or ray."),
         workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Parallel training workers."),
         max_iterations: Optional[int] = typer.Option(None, "--max-iterations", min=1, help="Critic iterations per task."),
@@ -117,7 +97,7 @@ def register(app: typer.Typer) -> None:
         live: bool = typer.Option(True, "--live/--no-live", help="Live terminal view (off: one line per step)."),
     ) -> None:
         """Run the open-ended curriculum: propose, build, reward, train, critique, remember."""
-        o = _overrides(llm=llm, model=model, base_url=base_url, executor=executor, workers=workers, max_tasks=max_tasks,
+        o = _overrides(llm=llm, model=model, base_url=base_url, llm_timeout=llm_timeout, executor=executor, workers=workers, max_tasks=max_tasks,
                        max_iterations=max_iterations, candidates=candidates, train_budget=train_budget,
                        wall_clock=wall_clock, max_tokens=max_tokens, seed=seed)
         _drive("run", o, config=config, resume=resume, run_id=run_id, live=live)
@@ -131,6 +111,7 @@ def register(app: typer.Typer) -> None:
         llm: Optional[str] = typer.Option(None, "--llm", help=_LLM_HELP),
         model: Optional[str] = typer.Option(None, "--model"),
         base_url: Optional[str] = typer.Option(None, "--base-url"),
+        llm_timeout: Optional[float] = typer.Option(None, "--llm-timeout", metavar="SECONDS", help=_LLM_TIMEOUT_HELP),
         executor: Optional[str] = typer.Option(None, "--executor"),
         workers: Optional[int] = typer.Option(None, "--workers", min=1),
         max_iterations: Optional[int] = typer.Option(None, "--max-iterations", min=1),
@@ -145,7 +126,7 @@ def register(app: typer.Typer) -> None:
         """Learn ONE given task with the same loop (the proposer is skipped); exit 1 if not learned."""
         if not resume and not (task or "").strip():
             _fail('give the task, e.g. roboskill learn "open the top drawer" (or continue a run: roboskill learn --resume RUN_ID)')
-        o = _overrides(llm=llm, model=model, base_url=base_url, executor=executor, workers=workers, max_tasks=None,
+        o = _overrides(llm=llm, model=model, base_url=base_url, llm_timeout=llm_timeout, executor=executor, workers=workers, max_tasks=None,
                        max_iterations=max_iterations, candidates=candidates, train_budget=train_budget,
                        wall_clock=wall_clock, max_tokens=max_tokens, seed=seed)
         _drive("learn", o, config=config, resume=resume, run_id=run_id, live=live, given_task=task, env_id=env)
@@ -157,6 +138,7 @@ def register(app: typer.Typer) -> None:
         llm: Optional[str] = typer.Option(None, "--llm", help=_LLM_HELP),
         model: Optional[str] = typer.Option(None, "--model"),
         base_url: Optional[str] = typer.Option(None, "--base-url"),
+        llm_timeout: Optional[float] = typer.Option(None, "--llm-timeout", metavar="SECONDS", help=_LLM_TIMEOUT_HELP),
         max_tasks: Optional[int] = typer.Option(None, "--max-tasks", min=1),
         max_iterations: Optional[int] = typer.Option(None, "--max-iterations", min=1),
         candidates: Optional[int] = typer.Option(None, "--candidates", min=1),
@@ -167,7 +149,7 @@ def register(app: typer.Typer) -> None:
         """Steer the curriculum in conversation; approve / edit / reject each proposal (reads stdin)."""
         from roboskill.agents.chat import chat_loop
 
-        o = _overrides(llm=llm, model=model, base_url=base_url, executor=None, workers=None, max_tasks=max_tasks,
+        o = _overrides(llm=llm, model=model, base_url=base_url, llm_timeout=llm_timeout, executor=None, workers=None, max_tasks=max_tasks,
                        max_iterations=max_iterations, candidates=candidates, train_budget=train_budget,
                        wall_clock=None, max_tokens=None, seed=seed)
         code = chat_loop(o, config=config, resume=resume, run_id=run_id, stdin=sys.stdin)
