@@ -68,7 +68,7 @@ class BudgetSettings(BaseModel):
     wall_clock_s: float | None = Field(None, gt=0)
     max_tokens: int | None = Field(None, gt=0)
     train_budget_s: float = Field(60.0, gt=0)
-    eval_episodes: int = Field(10, ge=1)
+    eval_episodes: int = Field(20, ge=1)
 
 
 class ExecutorSettings(BaseModel):

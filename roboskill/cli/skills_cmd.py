@@ -1,4 +1,4 @@
-"""`roboskill skills …`: list, show, search, export, import and remove learned skills.
+"""`roboskill skills …`: list, show, search, export, import, remove and verify learned skills.
 
 Every command takes `--library PATH` (default: the configured library_dir) and `--json` for scripts.
 Heavy imports (chromadb, sentence-transformers) stay inside commands; `list`/`show`/`remove` read the
@@ -60,7 +60,8 @@ def list_cmd(library: Optional[Path] = LibraryOpt, as_json: bool = JsonOpt,
     if as_json:
         out: dict[str, Any] = {"library": str(lib.path), "skills": [
             {"name": s.name, "description": s.description, "success_rate": s.success_rate, "learners": s.learners,
-             "run_id": s.run_id, "task_id": s.task_id, "created_at": s.created_at.isoformat(), "parent": s.parent}
+             "run_id": s.run_id, "task_id": s.task_id, "created_at": s.created_at.isoformat(), "parent": s.parent,
+             "goal": s.goal.describe() if s.goal is not None else None, "verified": s.metrics.get("verified")}
             for s in skills]}
         if failures:
             out["failures"] = [f.model_dump(mode="json") for f in fails]
@@ -73,10 +74,11 @@ def list_cmd(library: Optional[Path] = LibraryOpt, as_json: bool = JsonOpt,
         console.print(f"No skills in {lib.path} yet. Run `roboskill run` to learn some.")
     else:
         table = Table(title=f"Skills in {lib.path} ({len(skills)})")
-        for col in ("name", "success", "learners", "description", "run"):
+        for col in ("name", "success", "verified", "learners", "description", "run"):
             table.add_column(col)
         for s in skills:
-            table.add_row(s.name, f"{s.success_rate:.0%}", ",".join(s.learners), s.description, s.run_id)
+            table.add_row(s.name, f"{s.success_rate:.0%}", _verified_cell(s.metrics.get("verified")), ",".join(s.learners),
+                          s.description, s.run_id)
         console.print(table)
     if failures and fails:
         table = Table(title=f"Failed tasks ({len(fails)})")
@@ -85,6 +87,15 @@ def list_cmd(library: Optional[Path] = LibraryOpt, as_json: bool = JsonOpt,
         for f in fails:
             table.add_row(f.name, f.description, f.reason, f.run_id)
         console.print(table)
+
+
+def _verified_cell(v: Any) -> str:
+    """'85% of 20 (64-95%) FLAGGED' from a record's metrics['verified'] ('-' when never verified)."""
+    if not isinstance(v, dict) or v.get("rate") is None:
+        return "-"
+    ci = v.get("ci95") or [0.0, 1.0]
+    flag = " FLAGGED" if v.get("flagged") else ""
+    return f"{v['rate']:.0%} of {v.get('n', '?')} ({ci[0]:.0%}-{ci[1]:.0%}){flag}"
 
 
 @app.command("show")
@@ -110,6 +121,10 @@ def show_cmd(name: str = typer.Argument(..., help="Skill name (see `skills list`
                         + (f"\n[dim]instruction:[/dim] {rec.instruction}" if rec.instruction else ""), expand=False))
     info = Table(show_header=False, box=None)
     info.add_row("success rate", f"{rec.success_rate:.0%}")
+    if rec.goal is not None:
+        info.add_row("goal", rec.goal.describe())
+    if rec.metrics.get("verified"):
+        info.add_row("verified", _verified_cell(rec.metrics["verified"]))
     info.add_row("learners", ", ".join(rec.learners) or "-")
     info.add_row("sub-tasks", ", ".join(rec.subtasks) or ", ".join(s.name for s in rec.plan.subtasks))
     info.add_row("scene", rec.scene.name)
@@ -264,3 +279,73 @@ def calibrate_cmd(pairs: Optional[Path] = typer.Option(None, "--pairs", help="La
     console.print(table)
     console.print(f"threshold {report.threshold:.4f}" + (" written to calibration.json" if write else
                                                          " (not written; pass --write)"))
+
+
+@app.command("verify")
+def verify_cmd(name: Optional[str] = typer.Argument(None, help="Skill name (or --all)."),
+               all_skills: bool = typer.Option(False, "--all", help="Verify every skill in the library."),
+               episodes: int = typer.Option(20, "--episodes", "-n", min=1, max=1000,
+                                            help="Fresh starts per skill (never a training or evaluation seed)."),
+               threshold: float = typer.Option(0.8, "--threshold", min=0.0, max=1.0,
+                                               help="Goal success below this flags the skill (never deletes it)."),
+               seed: int = typer.Option(0, "--seed", min=0, help="Base of the fresh verification seeds."),
+               isolate: bool = typer.Option(True, "--isolate/--in-process",
+                                            help="Replay in a resource-limited worker process (stored code is untrusted)."),
+               library: Optional[Path] = LibraryOpt, as_json: bool = JsonOpt) -> None:
+    """Replay stored skills from fresh varied starts, judged by their task's goal; flag those below threshold.
+
+    The verdict is written into each record's metrics as `verified` {rate, ci95, n, at, flagged}.
+    Skills stored without a goal are reported as "no goal: cannot verify".
+    """
+    from roboskill.memory.library import LibraryError
+    from roboskill.tools.verify import VerifyResult, verify_isolated, verify_skill, with_verification
+
+    if bool(name) == bool(all_skills):
+        _fail("give a skill NAME or --all (not both)")
+    lib = _open(library)
+    try:
+        records = lib.list() if all_skills else [lib.get(str(name))]
+    except LibraryError as exc:
+        _fail(str(exc))
+    results: list[VerifyResult] = []
+    console = None if as_json else _console()
+    for rec in records:
+        if console is not None:
+            console.print(f"verifying {rec.name} ({episodes} fresh starts)…", highlight=False)
+        if rec.goal is None:
+            res = verify_skill(rec, episodes=episodes, threshold=threshold, seed=seed)
+        elif isolate:
+            res = verify_isolated(rec, episodes=episodes, threshold=threshold, seed=seed)
+        else:
+            res = verify_skill(rec, episodes=episodes, threshold=threshold, seed=seed)
+        results.append(res)
+        if res.verified:
+            try:
+                lib.add_skill(with_verification(rec, res))
+            except LibraryError as exc:
+                _fail(f"could not record the verification of {rec.name}: {exc}")
+    if as_json:
+        _print_json({"library": str(lib.path), "threshold": threshold, "episodes": episodes,
+                     "skills": [r.model_dump(mode="json") for r in results]})
+        return
+    from rich.table import Table
+
+    assert console is not None
+    if not results:
+        console.print(f"No skills in {lib.path} yet.")
+        return
+    table = Table(title=f"Goal success over {episodes} fresh starts (threshold {threshold:.0%})")
+    for col in ("name", "goal success", "95% interval", "stored", "verdict"):
+        table.add_column(col)
+    for r in results:
+        stored = f"{r.stored_success_rate:.0%}" if r.stored_success_rate is not None else "-"
+        if not r.verified:
+            table.add_row(r.name, "-", "-", stored, r.reason)
+            continue
+        lo, hi = r.ci95 or (0.0, 1.0)
+        verdict = "[red]FLAGGED: below threshold[/red]" if r.flagged else "[green]ok[/green]"
+        table.add_row(r.name, f"{r.successes}/{r.n} ({r.rate:.0%})", f"{lo:.0%}-{hi:.0%}", stored, verdict)
+    console.print(table)
+    flagged = [r.name for r in results if r.flagged]
+    if flagged:
+        console.print(f"flagged (kept in the library, marked in metrics.verified): {', '.join(flagged)}")

@@ -118,12 +118,30 @@ def render_png(world: World, path: str | Path, width: int = 640, height: int = 4
     return save_png(render_rgb(world, width, height, camera), path)
 
 
+def label_frame(frame: np.ndarray, text: str, color: Sequence[int] = (40, 150, 60)) -> np.ndarray:
+    """A copy of `frame` with a coloured banner across the top carrying `text` (e.g. "SUCCESS seed 5")."""
+    img = np.array(frame, dtype=np.uint8, copy=True)
+    h = max(10, min(18, img.shape[0] // 10))
+    img[:h] = np.asarray(color, dtype=np.uint8)[:3]
+    try:
+        from PIL import Image, ImageDraw
+
+        pil = Image.fromarray(img)
+        ImageDraw.Draw(pil).text((4, max(0, (h - 11) // 2)), text, fill=(255, 255, 255))
+        img = np.asarray(pil, dtype=np.uint8)
+    except Exception:  # noqa: BLE001 - without Pillow the colour of the banner still tells
+        pass
+    return img
+
+
 @dataclass
 class VideoRecorder:
-    """Collect frames of a rollout and write `rollout.mp4` plus keyframe PNGs.
+    """Collect frames of a rollout and write `video_name` (default `rollout.mp4`) plus keyframe PNGs.
 
     Usage: `rec = VideoRecorder(world, out_dir)`, then `rec.capture()` after env steps (it keeps
     every `every`-th call), then `rec.save()` -> dict of artefact paths ("video", "keyframes").
+    `keyframes_dir` names the keyframe folder; `label` (with `label_color`) draws a banner on every
+    frame when saving, e.g. "SUCCESS seed 41" in green.
     """
 
     world: World
@@ -135,6 +153,9 @@ class VideoRecorder:
     camera: Camera | str | None = None
     n_keyframes: int = 4
     video_name: str = "rollout.mp4"
+    keyframes_dir: str = "keyframes"
+    label: str = ""
+    label_color: tuple[int, int, int] = (40, 150, 60)
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
@@ -156,19 +177,20 @@ class VideoRecorder:
         import imageio.v2 as imageio
 
         video = self.out_dir / self.video_name
+        frames = [label_frame(f, self.label, self.label_color) for f in self.frames] if self.label else self.frames
         tmp = _atomic_target(video)
         with imageio.get_writer(tmp, format="FFMPEG", mode="I", fps=self.fps, codec="libx264",
                                 macro_block_size=8, ffmpeg_log_level="error", pixelformat="yuv420p") as writer:
-            for f in self.frames:
+            for f in frames:
                 writer.append_data(f)
         os.replace(tmp, video)
-        n = len(self.frames)
+        n = len(frames)
         if keyframe_indices is None:
             k = max(1, min(self.n_keyframes, n))
             keyframe_indices = sorted({round(i * (n - 1) / max(1, k - 1)) for i in range(k)})
-        kdir = self.out_dir / "keyframes"
-        keys = [str(save_png(self.frames[i], kdir / f"frame_{i:04d}.png")) for i in keyframe_indices]
+        kdir = self.out_dir / self.keyframes_dir
+        keys = [str(save_png(frames[i], kdir / f"frame_{i:04d}.png")) for i in keyframe_indices]
         return {"video": str(video), "keyframes": str(kdir), **{f"keyframe_{j}": k for j, k in enumerate(keys)}}
 
 
-__all__ = ["CAMERAS", "Camera", "VideoRecorder", "enable_egl", "render_png", "render_rgb", "save_png"]
+__all__ = ["CAMERAS", "Camera", "VideoRecorder", "enable_egl", "label_frame", "render_png", "render_rgb", "save_png"]

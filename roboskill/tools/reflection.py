@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -102,13 +103,67 @@ def subtask_reflection_text(result: SubTaskResult, max_points: int = 8) -> str:
     return "\n".join(lines)
 
 
-def reflection_text(results: list[SubTaskResult], success_rate: float | None = None) -> str:
-    """The text a critic reads: per sub-task success history and every component's statistics."""
+def episodes_text(episodes: list[Any], judged_by: str | None = None, goal: Any = None, max_items: int = 6) -> str:
+    """What the evaluation episodes say, for the critic: the rate with its 95 % interval, which goal
+    conditions failed and how often (with what was measured), objects still moving, primitives' messages."""
+    from collections import Counter
+
+    from roboskill.sim.goals import wilson_interval
+
+    n = len(episodes)
+    if n == 0:
+        return ""
+    wins = sum(1 for e in episodes if e.success)
+    lo, hi = wilson_interval(wins, n)
+    judge = {"goal": "the task's goal, at the end of each episode", "env": "the env's own success flag",
+             "success_code": "the plan's success code at the end of each sub-task"}.get(judged_by or "", judged_by or "?")
+    lines = [f"Evaluation: {wins}/{n} episodes from varied starts succeeded (95% interval {lo:.2f}-{hi:.2f}), "
+             f"judged by {judge}."]
+    if goal is not None and hasattr(goal, "describe"):
+        lines.append(f"  goal: {goal.describe()}")
+    failed = [e for e in episodes if not e.success]
+    if failed:
+        misses: Counter[str] = Counter()
+        measured: dict[str, list[float]] = {}
+        needed: dict[str, str] = {}
+        for e in failed:
+            for c in e.conditions:
+                if not c.get("ok"):
+                    misses[c.get("condition", "?")] += 1
+                    if c.get("value") is not None:
+                        measured.setdefault(c.get("condition", "?"), []).append(float(c["value"]))
+                    needed[c.get("condition", "?")] = str(c.get("needed", ""))
+        for cond, k in misses.most_common(max_items):
+            vals = measured.get(cond)
+            got = f"; measured {np.mean(vals):.3g} on average (needed {needed[cond]})" if vals else ""
+            lines.append(f"  not met in {k} of {len(failed)} failed episodes: {cond}{got}")
+        moving = Counter(m for e in failed for m in e.moving)
+        for name, k in moving.most_common(3):
+            lines.append(f"  still moving when judged in {k} failed episodes: {name}")
+        errors = Counter(e.error for e in failed if e.error)
+        for err, k in errors.most_common(2):
+            lines.append(f"  judge error in {k} episodes: {err}")
+    messages = Counter(m for e in episodes for m in e.messages)
+    for msg, k in messages.most_common(3):
+        lines.append(f"  reported in {k} episodes: {msg}")
+    n_sub = max((len(e.subtask_success) for e in episodes), default=0)
+    if judged_by == "goal" and n_sub:
+        subs = [sum(1 for e in episodes if len(e.subtask_success) > j and e.subtask_success[j]) for j in range(n_sub)]
+        lines.append(f"  sub-task success checks true at the end of their runs: {subs} of {n} (shaping signals, not the verdict)")
+    return "\n".join(lines)
+
+
+def reflection_text(results: list[SubTaskResult], success_rate: float | None = None, *,
+                    episodes: list[Any] | None = None, judged_by: str | None = None, goal: Any = None) -> str:
+    """The text a critic reads: the evaluation verdicts (when given), per sub-task success history and
+    every component's statistics."""
     parts = []
     if success_rate is not None:
         parts.append(f"Whole task: success rate {success_rate:.2f} over evaluation episodes.")
+    if episodes:
+        parts.append(episodes_text(episodes, judged_by, goal))
     parts += [subtask_reflection_text(r) for r in results]
     return "\n".join(parts)
 
 
-__all__ = ["ComponentAccumulator", "reflection_point", "reflection_text", "subtask_reflection_text"]
+__all__ = ["ComponentAccumulator", "episodes_text", "reflection_point", "reflection_text", "subtask_reflection_text"]

@@ -3,12 +3,17 @@
 Why one interface: the evaluator, the chain runner (which replays earlier sub-tasks to reach the
 start state of a later one) and the video recorder treat primitives, optimised trajectories and RL
 policies alike. Every `run` acts from the env's current state through `env.step` and records into a
-`StepLog` (success is whatever the env's current success function says).
+`StepLog` (success is whatever the env's current success function says). `last_message` says what
+the skill reported about its last run (why a primitive failed, an MPC that ran out of samples), for
+the per-episode record of an evaluation.
+
+Budgets are samples, never seconds: a `TrajectorySkill` re-plans with a fixed number of simulated
+rollout steps (`max_sim_steps`), so evaluating the same skill twice gives the same episodes whatever
+the machine's load.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +27,8 @@ from roboskill.tools.runtime import StepLog, env_step, expand_action
 class PrimitiveSkill:
     call: PrimitiveCall
     kind: str = "primitive"
+    last_message: str = field(default="", init=False, repr=False)
+    last_reached: bool = field(default=False, init=False, repr=False)
 
     def run(self, env: Any, max_steps: int, log: StepLog, rng: np.random.Generator | None = None) -> bool:
         from roboskill.tools.primitives import run_primitive
@@ -34,23 +41,32 @@ class PrimitiveSkill:
 
 @dataclass
 class TrajectorySkill:
-    """A nominal trajectory plus the MPC that re-plans it from each episode's actual state."""
+    """A nominal trajectory plus the MPC that re-plans it from each episode's actual state.
+
+    `max_sim_steps`: the planning budget of one run in simulated rollout steps (None: plan every
+    step of the horizon); there is deliberately no wall-clock budget.
+    """
 
     actions: np.ndarray                      # T x 5 env actions (what was executed in training)
     config: Any = None                       # TrajoptConfig
-    per_episode_budget_s: float = 20.0
+    max_sim_steps: int | None = None
     closed_loop: bool = True
     kind: str = "trajopt"
+    last_message: str = field(default="", init=False, repr=False)
 
     def run(self, env: Any, max_steps: int, log: StepLog, rng: np.random.Generator | None = None) -> bool:
         from roboskill.tools.trajopt import TrajoptConfig, mpc_run, replay
 
+        self.last_message = ""
         if not self.closed_loop:
             return replay(env, self.actions[:max_steps], log)
         rng = rng or np.random.default_rng(0)
         nominal = np.concatenate([self.actions[:, :3], self.actions[:, 4:5]], axis=1) if len(self.actions) else None
         res = mpc_run(env, max_steps, self.config or TrajoptConfig(), rng, log=log, nominal=nominal,
-                      deadline=time.monotonic() + self.per_episode_budget_s)
+                      max_sim_steps=self.max_sim_steps)
+        if res.budget_spent:
+            self.last_message = (f"planning budget of {self.max_sim_steps} simulated steps spent after {res.replans} "
+                                 f"re-plans; the rest of the plan was played open loop")
         return res.success
 
 
@@ -62,6 +78,7 @@ class PolicySkill:
     kind: str = "rl"
     stop_on_success: bool = True
     obs_fn: Any = field(default=None, repr=False)
+    last_message: str = field(default="", init=False, repr=False)
 
     def run(self, env: Any, max_steps: int, log: StepLog, rng: np.random.Generator | None = None) -> bool:
         success = False

@@ -36,6 +36,9 @@ class TrajoptConfig:
     init_std: float = 0.6
     temperature: float = 0.5      # MPPI, relative to the score spread
     success_bonus: float = 1.0
+    eval_max_sim_steps: int | None = None
+    """Sample budget (simulated rollout steps) of one evaluation run of a trajopt sub-task; None: the MPC
+    plans every step of the sub-task's horizon. Never seconds, so a verdict does not depend on load."""
 
 
 def cem_step(evaluate: Callable[[np.ndarray], float], mean: np.ndarray, std: np.ndarray, rng: np.random.Generator,
@@ -79,11 +82,21 @@ class MPCResult:
     success: bool
     log: StepLog
     sim_steps: int
+    replans: int = 0
+    budget_spent: str = ""  # "samples" | "deadline": ran out of planning budget, played the plan open loop
 
 
 def mpc_run(env: Any, max_steps: int, cfg: TrajoptConfig, rng: np.random.Generator, *, log: StepLog | None = None,
-            nominal: np.ndarray | None = None, deadline: float | None = None, stop_on_success: bool = True) -> MPCResult:
-    """Receding-horizon optimisation from the env's current state; executes up to `max_steps` actions."""
+            nominal: np.ndarray | None = None, deadline: float | None = None, stop_on_success: bool = True,
+            max_sim_steps: int | None = None) -> MPCResult:
+    """Receding-horizon optimisation from the env's current state; executes up to `max_steps` actions.
+
+    Budgets: `max_sim_steps` caps the simulated rollout steps spent planning (a sample budget: the
+    same result on any machine, whatever its load — what evaluation uses); `deadline` (a
+    `time.monotonic()` value) caps wall time (training only: a loaded machine plans less). Without
+    either, the cost is bounded anyway: ceil(max_steps / execute) replans of population x iterations
+    x plan_horizon steps. Once a budget is spent the current plan is played open loop.
+    """
     log = log if log is not None else StepLog()
     H = cfg.plan_horizon
     mean = np.zeros((H, 4))
@@ -93,11 +106,18 @@ def mpc_run(env: Any, max_steps: int, cfg: TrajoptConfig, rng: np.random.Generat
         mean[:n] = nominal[:n]
     sim_steps = 0
     executed = 0
+    replans = 0
+    spent = ""
     success = False
     step_fn = mppi_step if cfg.method == "mppi" else cem_step
+    per_replan = cfg.population * cfg.iterations * H
     while executed < max_steps:
-        if deadline is not None and time.monotonic() > deadline:
-            # out of planning time: play the current plan open loop for the rest of the episode
+        if max_sim_steps is not None and sim_steps + per_replan > max_sim_steps:
+            spent = "samples"
+        elif deadline is not None and time.monotonic() > deadline:
+            spent = "deadline"
+        if spent:
+            # out of planning budget: play the current plan open loop for the rest of the episode
             for a in np.concatenate([mean, np.repeat(mean[-1:], max_steps, axis=0)])[:max_steps - executed]:
                 _, _, s = env_step(env, expand_action(a), log)
                 success = success or s
@@ -126,6 +146,7 @@ def mpc_run(env: Any, max_steps: int, cfg: TrajoptConfig, rng: np.random.Generat
             if deadline is not None and time.monotonic() > deadline:
                 break
         sim_steps += counter[0]
+        replans += 1
         env.restore_state(root)
         env.remove_state(root)
         n_exec = min(cfg.execute, max_steps - executed)
@@ -140,7 +161,7 @@ def mpc_run(env: Any, max_steps: int, cfg: TrajoptConfig, rng: np.random.Generat
         if nominal is not None and executed < len(nominal):
             seg = nominal[executed:executed + H]
             mean[:len(seg)] = 0.5 * mean[:len(seg)] + 0.5 * seg
-    return MPCResult(success, log, sim_steps)
+    return MPCResult(success, log, sim_steps, replans, spent)
 
 
 def replay(env: Any, actions: np.ndarray, log: StepLog | None = None, stop_on_success: bool = True) -> bool:

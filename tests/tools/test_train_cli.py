@@ -5,23 +5,26 @@ from typer.testing import CliRunner
 
 from roboskill.cli.main import app
 
+# success is judged at the END of a sub-task's run, so the task must leave a lasting state (a sprung
+# button pressed and released would fail): grasp and hold the cube
 SCENE = """
-name: button
+name: cube
 objects:
-  - kind: articulated
-    name: red_button
-    articulation: button
-    placement: {on: table, offset: [0.0, 0.1]}
+  - kind: primitive
+    name: cube
+    shape: box
+    size: [0.02, 0.02, 0.02]
+    placement: {on: table, offset: [0.0, -0.05]}
 """
 
 REWARD = '''
 def compute_reward(state):
-    pressed = state.joint_open_fraction("red_button.button")
-    return pressed, {"pressed": pressed}
+    reach = state.distance("ee", "cube")
+    return -reach, {"reach": -reach}
 
 
 def is_success(state):
-    return state.joint_open_fraction("red_button.button") > 0.6
+    return state.is_grasped("cube")
 '''
 
 
@@ -30,7 +33,7 @@ def test_train_cli_writes_artefacts(tmp_path: Path):
     (tmp_path / "reward.py").write_text(REWARD)
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["train", "--scene", str(tmp_path / "scene.yaml"), "--reward", str(tmp_path / "reward.py"),
-                                   "--method", "primitive", "--primitive", '{"name": "press", "args": {"object": "red_button"}}',
+                                   "--method", "primitive", "--primitive", '{"name": "grasp", "args": {"object": "cube"}}',
                                    "--budget-s", "20", "--episodes", "2", "--out", str(out)])
     assert res.exit_code == 0, res.output
     metrics = json.loads((out / "metrics.json").read_text())

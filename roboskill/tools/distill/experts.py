@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,58 +21,16 @@ from roboskill.tools.distill import DistillError
 from roboskill.tools.distill.skills import DistillSkill
 
 
-def _load_sb3(path: Path, skill: str, sub: str) -> Any:
-    from stable_baselines3 import PPO, SAC
-
-    errors = []
-    for cls in (PPO, SAC):
-        try:
-            return cls.load(str(path), device="cpu")
-        except Exception as exc:  # noqa: BLE001 - try the next algorithm
-            errors.append(f"{cls.__name__}: {exc}")
-    raise DistillError(f"skill {skill!r}, sub-task {sub!r}: cannot load RL policy {path} ({'; '.join(errors)})")
-
-
-def _artefact_dir(skill: DistillSkill) -> Path | None:
-    for key in ("policy", "trajectory", "metrics"):
-        if skill.artefacts.get(key):
-            return Path(skill.artefacts[key]).parent
-    return None
-
-
 def build_experts(skill: DistillSkill, *, closed_loop_trajopt: bool = False) -> list[Any]:
-    """One tools skill object per sub-task of `skill.plan`; DistillError names a missing artefact."""
-    from roboskill.tools.skills import PolicySkill, PrimitiveSkill, TrajectorySkill
+    """One tools skill object per sub-task of `skill.plan`; DistillError names a missing artefact.
 
-    experts: list[Any] = []
-    traj: dict[str, np.ndarray] | None = None
-    for i, sub in enumerate(skill.plan.subtasks):
-        if sub.learner == "primitive":
-            experts.append(PrimitiveSkill(sub.primitive))
-        elif sub.learner == "trajopt":
-            if traj is None:
-                path = skill.artefacts.get("trajectory")
-                if not path or not Path(path).exists():
-                    raise DistillError(f"skill {skill.name!r}, sub-task {sub.name!r} (trajopt): trajectory artefact "
-                                       f"{path!r} not found; re-learn the skill or leave it out")
-                with np.load(path, allow_pickle=False) as data:
-                    traj = {k: data[k] for k in data.files}
-            acts = np.asarray(traj["actions"], dtype=np.float32).reshape(-1, 5)
-            ends = np.asarray(traj.get("subtask_ends", [len(acts)] * len(skill.plan.subtasks))).reshape(-1)
-            start = int(ends[i - 1]) if i > 0 and i - 1 < len(ends) else 0
-            stop = int(ends[i]) if i < len(ends) else len(acts)
-            experts.append(TrajectorySkill(acts[start:stop], closed_loop=closed_loop_trajopt))
-        else:
-            base = _artefact_dir(skill)
-            path = base / f"policy_{sub.name}.zip" if base is not None else None
-            if path is None or not path.exists():
-                alt = skill.artefacts.get("policy")
-                path = Path(alt) if alt else path
-            if path is None or not path.exists():
-                raise DistillError(f"skill {skill.name!r}, sub-task {sub.name!r} (rl): policy file "
-                                   f"policy_{sub.name}.zip not found next to the skill's artefacts; re-learn it")
-            experts.append(PolicySkill(_load_sb3(path, skill.name, sub.name)))
-    return experts
+    The shared loader (`roboskill.tools.skill_loader`) rebuilds them, as `skills verify` does."""
+    from roboskill.tools.skill_loader import SkillLoadError, build_skills
+
+    try:
+        return build_skills(skill.plan, skill.artefacts, name=skill.name, closed_loop_trajopt=closed_loop_trajopt)
+    except SkillLoadError as exc:
+        raise DistillError(str(exc)) from None
 
 
 @dataclass
