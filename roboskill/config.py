@@ -69,6 +69,8 @@ class BudgetSettings(BaseModel):
     max_tokens: int | None = Field(None, gt=0)
     train_budget_s: float = Field(60.0, gt=0)
     eval_episodes: int = Field(20, ge=1)
+    accept_success: float = Field(0.8, gt=0.0, le=1.0)
+    """Goal success rate over the evaluation starts a candidate needs to be accepted (point estimate)."""
 
 
 class ExecutorSettings(BaseModel):
