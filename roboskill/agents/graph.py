@@ -327,12 +327,12 @@ def acceptance_problem(report: dict[str, Any], deps: Deps, state: GraphState) ->
     if state.get("goal") and report.get("judged_by") != "goal":
         return "the evaluation was not judged by the task's goal"
     n = int(report.get("n_episodes") or 0)
-    if n < deps.budgets.eval_episodes:
-        return f"only {n} of {deps.budgets.eval_episodes} evaluation starts were run (success {rate:.2f})"
     if rate < deps.accept_min_success:
         ci = report.get("success_ci95")
         interval = f", 95 % interval {ci[0]:.2f}-{ci[1]:.2f}" if ci else ""
         return f"goal success {rate:.2f} over {n} starts{interval} is below {deps.accept_min_success}"
+    if n < deps.budgets.eval_episodes:
+        return f"only {n} of {deps.budgets.eval_episodes} evaluation starts were run (success {rate:.2f})"
     return None
 
 
@@ -373,7 +373,9 @@ def critique(state: GraphState, deps: Deps) -> Update:
                                                "success_rates": rates}]
     update: Update = {"critique": decided.model_dump(), "history": history, "tokens": _add_usage(state, result.usage)}
     if action == "give_up":
-        update["failure_reason"] = reason or c.feedback or "critic gave up"
+        update["failure_reason"] = (reason or c.feedback or "critic gave up") + (
+            "" if "best goal success rate" in (reason or "") else
+            f" (best goal success rate of all iterations {best_rate_so_far(state, rates):.2f}, needed {deps.accept_min_success})")
     elif action != "accept":
         update.update({"iteration": iteration + 1, "code_repairs": 0, "scene_repairs": 0})
     return update

@@ -48,7 +48,7 @@ class TrainJob(BaseModel):
     out_dir: str
     budget_s: float = 60.0
     seed: int = 0
-    n_eval_episodes: int = 10
+    n_eval_episodes: int = 20
     options: dict[str, Any] = Field(default_factory=dict)
     """Forwarded to `train_plan_inprocess` (video, rl_algo, trajopt, eval_budget_s)."""
     env_id: str | None = None

@@ -64,7 +64,8 @@ class Mover:
         self.robot = env.robot
         self.log = log if log is not None else StepLog()
         self.budget = max_steps
-        self.grip = OPEN
+        # keep holding what the previous sub-task grasped: a primitive that needs an open hand says so
+        self.grip = float(getattr(self.robot, "_gripper_cmd", OPEN))
 
     @property
     def exhausted(self) -> bool:

@@ -45,10 +45,10 @@ class SubtaskGymEnv(gym.Env):
         super().reset(seed=seed)
         if seed is not None:
             self._rng = np.random.default_rng(seed)
-        from roboskill.tools.evaluate import run_chain
+        from roboskill.tools.evaluate import as_training_seed, run_chain
 
         for _ in range(3):  # a prefix that fails leaves a useless start: try another seed
-            s = int(self._rng.integers(0, 2**31 - 1))
+            s = as_training_seed(int(self._rng.integers(0, 2**31 - 1)))  # never an evaluation start
             if self.index == 0:
                 self.env.reset(seed=s)
                 break

@@ -36,9 +36,10 @@ class TrajoptConfig:
     init_std: float = 0.6
     temperature: float = 0.5      # MPPI, relative to the score spread
     success_bonus: float = 1.0
-    eval_max_sim_steps: int | None = None
-    """Sample budget (simulated rollout steps) of one evaluation run of a trajopt sub-task; None: the MPC
-    plans every step of the sub-task's horizon. Never seconds, so a verdict does not depend on load."""
+    eval_max_sim_steps: int | None = 6000
+    """Sample budget (simulated rollout steps) of one evaluation run of a trajopt sub-task (6000: about 5 s of
+    one core; once spent, the current plan plays open loop); None: the MPC plans every step of the sub-task's
+    horizon. Never seconds, so a verdict does not depend on load; 20 evaluation starts stay within a job's time."""
 
 
 def cem_step(evaluate: Callable[[np.ndarray], float], mean: np.ndarray, std: np.ndarray, rng: np.random.Generator,

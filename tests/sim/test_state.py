@@ -12,6 +12,7 @@ from roboskill.sim.state import STATE_API_NAMES, State, StateError, state_api_do
 
 SPEC = {
     "name": "state_test",
+    "start_randomization": {"xy": 0.0, "yaw": 0.0, "joints": 0.0},  # positions compared with the spec's own
     "objects": [
         {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.02, 0.02, 0.02],
          "placement": {"on": "table", "offset": [0.0, -0.1]}},

@@ -19,7 +19,7 @@ _SCENE_ERR = (r"unreachable|out of reach|outside the workspace|workspace|inverse
 
 def success_threshold(context: dict[str, Any], system_text: str) -> float:
     """The acceptance bar: a context value if given, else the one the prompt states, else 0.5."""
-    for key in ("success_threshold", "accept_threshold", "threshold"):
+    for key in ("accept_success", "success_threshold", "accept_threshold", "threshold"):
         value = context.get(key)
         if isinstance(value, (int, float)) and 0 < value <= 1:
             return float(value)
@@ -94,7 +94,7 @@ def critique(context: dict[str, Any], system_text: str) -> dict[str, Any]:
         return {**base, "action": "accept", "feedback": "",
                 "reason": f"candidate {b_idx} succeeds in {b_sr:.0%} of evaluation episodes (threshold {threshold:.0%})"}
 
-    all_err = " ".join(r[3] for r in rows).lower()
+    all_err = " ".join(r[3] for r in rows if r[3]).lower().strip()
     scene_trouble = bool(all_err) and re.search(_SCENE_ERR, all_err) and all(r[1] == 0 for r in rows)
     if iteration + 1 >= max_iter:
         why = f"best success rate {b_sr:.0%} after {iteration + 1} iteration(s) (threshold {threshold:.0%})"

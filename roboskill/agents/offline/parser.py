@@ -40,7 +40,7 @@ _VERB_RULES: list[tuple[str, str]] = [  # (verb, regex) in priority order
     ("press", r"\b(press|presses|pressing|tap|push down|push the button|push button|hit|depress)\b"),
     ("rotate", r"\b(rotate|rotates|rotating|turn|turns|twist|twists|spin|flip|crank|toggle|throw|tip)\b"),
     ("slide", r"\b(slide|slides|sliding|glide|drag|drags)\b"),
-    ("push", r"\b(push|pushes|pushing|nudge|shove|poke|roll|rolls)\b"),
+    ("push", r"\b(push|pushes|pushing|nudge|shove|poke)\b|\broll (the|a|an|it|this|that)\b"),
     ("place", r"\b(place|put|set|rest|lay|position|transfer|park|move|carry|bring|stand)\b.*\b(on|onto|on top of)\b"),
     ("lift", r"\b(lift|lifts|lifting|raise|hoist|elevate|heave)\b|\bhold it\b.*\bhigh\b|\bget\b.*\bup\b"),
     ("pick", r"\b(pick|picks|grab|grasp|grip|take hold|fetch|pick up|pluck|collect)\b"),
