@@ -46,6 +46,9 @@ class LLMSettings(BaseModel):
     price_per_1k_input: float = Field(0.0, ge=0)
     price_per_1k_output: float = Field(0.0, ge=0)
     seed: int = 0
+    vision: bool = False
+    """The configured model accepts images: the critic then also sees a few evaluation keyframes (advice only;
+    the task's goal stays the judge). The offline model never gets images."""
 
     def resolved_provider(self) -> Literal["offline", "openai"]:
         """`auto` means: a real LLM when an API key or a base_url is configured, else offline."""

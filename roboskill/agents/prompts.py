@@ -91,6 +91,19 @@ def render_messages(role: str, context: dict[str, Any]) -> list[BaseMessage]:
     return [SystemMessage(content=render_system(role)), HumanMessage(content=render_context(role, context))]
 
 
+def with_images(message: BaseMessage, data_urls: list[str], caption: str = "") -> HumanMessage:
+    """A copy of a text user message carrying images too, in LangChain's multimodal content format:
+    [{"type": "text"}, ({"type": "text", caption}), {"type": "image_url", "image_url": {"url": "data:image/...;base64,..."}}, ...].
+
+    Only for models that accept images (`llm.vision`); text-only models and the offline model never get one.
+    """
+    parts: list[str | dict[str, Any]] = [{"type": "text", "text": str(message.content)}]
+    if caption:
+        parts.append({"type": "text", "text": caption})
+    parts.extend({"type": "image_url", "image_url": {"url": url}} for url in data_urls)
+    return HumanMessage(content=parts)
+
+
 def repair_messages(bad_answer: str, error: str) -> list[BaseMessage]:
     """The turn appended after an invalid answer: the answer itself, then the error to fix."""
     return [

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from roboskill.tracing.reader import SpanNode
 from roboskill.tracing.runs import RunInfo
-from roboskill.ui.data import Candidate, TaskInfo, reflection_rows
+from roboskill.ui.data import Candidate, GoalInfo, LabelledVideo, TaskInfo, episode_rows, reflection_rows
 
 TRUNCATE = 4000
 
@@ -41,6 +41,13 @@ def pct(value: Any) -> str:
 
 def badge(text: Any) -> str:
     return f'<span class="badge {e(text)}">{e(text)}</span>'
+
+
+def ci_text(ci: Any) -> str:
+    """'95 % interval 64–95 %' from a (low, high) pair; '' when there is none (older reports)."""
+    if isinstance(ci, (list, tuple)) and len(ci) == 2 and all(isinstance(v, (int, float)) for v in ci):
+        return f"95 % interval {ci[0] * 100:.0f}–{ci[1] * 100:.0f} %"
+    return ""
 
 
 def layout(title: str, body: str, crumbs: list[tuple[str, str | None]] | None = None) -> str:
@@ -133,7 +140,8 @@ def run_page(run: RunInfo, tasks: list[str], tree: SpanNode | None, chat_availab
     rows = ""
     for t in tasks:
         s = skills.get(t)
-        status = f"learned {e(s.get('name'))} ({pct(s.get('success_rate'))})" if s else ""
+        ci = ci_text(s.get("ci95")) if s else ""
+        status = f"learned {e(s.get('name'))} ({pct(s.get('success_rate'))}{', ' + ci if ci else ''})" if s else ""
         rows += f'<tr><td><a class="task-link" href="/runs/{u(run.run_id)}/tasks/{u(t)}">{e(t)}</a></td><td>{status}</td></tr>'
     tasks_html = (f'<table class="data" id="tasks"><tr><th>task</th><th>result</th></tr>{rows}</table>' if tasks
                   else '<p class="muted">No task directories yet.</p>')
@@ -151,8 +159,87 @@ def _metrics_summary(c: Candidate) -> str:
     if not m:
         return '<span class="muted">no metrics</span>'
     err = f' <span class="badge error">{e(m.get("error"))}</span>' if m.get("error") else ""
-    return (f'success <b>{pct(m.get("success_rate"))}</b> · return {fmt_num(m.get("mean_return"))} · '
-            f'episodes {fmt_num(m.get("n_episodes"))} · train {fmt_num(m.get("train_time_s"))} s{err}')
+    ci = ci_text(c.success_ci95)
+    judged = c.judged_by
+    return (f'success <b class="rate">{pct(m.get("success_rate"))}</b>'
+            + (f' <span class="ci">({e(ci)})</span>' if ci else "")
+            + f' of {fmt_num(m.get("n_episodes"))} episodes'
+            + (f' · judged by <b class="judged-by">{e(judged)}</b>' if judged else "")
+            + f' · return {fmt_num(m.get("mean_return"))} · train {fmt_num(m.get("train_time_s"))} s{err}')
+
+
+# --------------------------------------------------------------------------- goal and verdicts
+def goal_card(goal: GoalInfo | None, problems: list[str] | None = None) -> str:
+    """The task's fixed goal: summary, conditions in words, objects; a note when the run has none."""
+    notes = "".join(f'<div class="notice">{e(p)}</div>' for p in problems or [])
+    if goal is None:
+        return (f'<div class="card goal" id="goal"><h2>Goal</h2>{notes}<p class="muted" id="no-goal">No goal recorded for '
+                "this task (a run from before fixed goals, or an external env judged by its own success flag): "
+                "success rates below come from the plan's own success code.</p></div>")
+    conds = "".join(f"<li>{e(c)}</li>" for c in goal.conditions)
+    rest = {True: "all objects at rest", False: "objects may still move"}.get(goal.at_rest, "")  # type: ignore[arg-type]
+    meta = " · ".join(x for x in (f"action <b>{e(goal.action)}</b>" if goal.action else "",
+                                  f"objects {e(', '.join(goal.objects))}" if goal.objects else "",
+                                  f"judged at the end of each episode{', ' + rest if rest else ''}") if x)
+    problem = f'<div class="notice">{e(goal.problem)}</div>' if goal.problem else ""
+    return (f'<div class="card goal" id="goal"><h2>Goal</h2>{notes}{problem}<p class="goal-summary"><b>{e(goal.summary)}</b></p>'
+            f'<p>Every condition must hold at the end of an episode:</p><ul class="goal-conditions">{conds}</ul>'
+            f'<p class="muted">{meta}. Fixed before the scene was designed; the reward writer and the critic cannot '
+            f"change it.</p></div>")
+
+
+def episodes_table(metrics: dict[str, Any] | None) -> str:
+    """Seed, verdict, failed conditions with measured values, moving objects and primitive messages per episode."""
+    rows = episode_rows(metrics)
+    if not rows:
+        return '<p class="muted no-episodes">No per-episode verdicts recorded (a run from before goal judging).</p>'
+    body = ""
+    for r in rows:
+        if r["failed"]:
+            failed = "<br>".join(
+                f'{e(f["condition"])}: measured <b>{fmt_num(f["value"])}</b>' + (f', needed {e(f["needed"])}' if f["needed"] else "")
+                for f in r["failed"])
+        elif r["n_conditions"]:
+            failed = f'<span class="muted">all {r["n_conditions"]} met</span>'
+        else:
+            failed = ""
+        if r["error"]:
+            failed += f'<br><span class="badge error">{e(r["error"][:300])}</span>'
+        verdict = '<span class="badge ok">success</span>' if r["success"] else '<span class="badge failed">failure</span>'
+        body += (f'<tr class="episode {"ok" if r["success"] else "fail"}"><td class="num">{e(r["seed"])}</td><td>{verdict}</td>'
+                 f'<td>{failed}</td><td>{e(", ".join(r["moving"]))}</td><td>{"<br>".join(e(m) for m in r["messages"])}</td></tr>')
+    wins = sum(1 for r in rows if r["success"])
+    return (f'<table class="data episodes"><caption>{wins} of {len(rows)} evaluation episodes succeeded</caption>'
+            "<tr><th>seed</th><th>verdict</th><th>failed conditions (measured value)</th><th>still moving</th>"
+            f"<th>primitive messages</th></tr>{body}</table>")
+
+
+def labelled_videos(videos: list[LabelledVideo], files: str, *, preload: str = "metadata") -> str:
+    """The success and the failure episode, each labelled with its seed and verdict, with its keyframes."""
+    out = []
+    for v in videos:
+        seed = f" · seed {e(v.seed)}" if v.seed is not None else ""
+        failed = [c for c in (v.outcome or {}).get("conditions") or [] if isinstance(c, dict) and c.get("ok") is not True]
+        why = ("<br>" + "<br>".join(f'{e(c.get("condition"))}: measured {fmt_num(c.get("value"))}, needed {e(c.get("needed"))}'
+                                   for c in failed[:4])) if failed else ""
+        media = (f'<video class="rollout labelled {e(v.label)}" data-label="{e(v.label)}" controls muted preload="{e(preload)}" '
+                 f'src="{files}{e(v.video)}" type="video/mp4"></video>' if v.video
+                 else '<p class="muted">no video recorded</p>')
+        frames = ("".join(f'<img alt="{e(v.label)} keyframe" src="{files}{e(k)}">' for k in v.keyframes))
+        cls = "ok" if v.label == "success" else "failed"
+        out.append(f'<figure class="labelled-video {e(v.label)}"><figcaption><span class="badge {cls}">{e(v.label.upper())}</span> '
+                   f'<b>{e(v.label)} episode</b>{seed}{why}</figcaption>{media}'
+                   + (f'<div class="keyframes {e(v.label)}">{frames}</div>' if frames else "") + "</figure>")
+    if not videos:
+        return '<p class="muted no-labelled">No labelled success / failure videos recorded.</p>'
+    missing = [lab for lab in ("success", "failure") if lab not in {v.label for v in videos}]
+    note = "".join(f'<p class="muted">No {lab} episode among the evaluations, so no {lab} video.</p>' for lab in missing)
+    return '<div class="grid videos">' + "".join(out) + "</div>" + note
+
+
+def verdict_block(c: Candidate, files: str, *, preload: str = "metadata") -> str:
+    """Labelled videos and the per-episode verdicts of one candidate."""
+    return labelled_videos(c.labelled, files, preload=preload) + episodes_table(c.metrics)
 
 
 def diff_table(a: Candidate, b: Candidate) -> str:
@@ -175,8 +262,21 @@ def task_page(run_id: str, task: TaskInfo, a: Candidate | None, b: Candidate | N
         star = " ★" if best is not None and c.rel == best.rel else ""
         rows += (f'<tr><td><a class="iter-link" href="/runs/{u(run_id)}/tasks/{u(task.task_id)}/iter/{c.iteration}">'
                  f"iteration {c.iteration}</a></td><td>{c.index}{star}</td><td>{_metrics_summary(c)}</td>"
-                 f'<td>{"video" if c.video else ""}</td></tr>')
-    body = (f'<table class="data" id="iterations"><tr><th>iteration</th><th>candidate</th><th>result</th><th></th></tr>{rows}</table>')
+                 f'<td>{", ".join(v.label for v in c.labelled if v.video) or ("video" if c.video else "")}</td></tr>')
+    body = goal_card(task.goal, task.problems)
+    body += (f'<table class="data" id="iterations"><tr><th>iteration</th><th>candidate</th><th>result</th><th></th></tr>{rows}</table>')
+    files = f"/runs/{u(run_id)}/files/"
+    verdicts = ""
+    for c in task.candidates:
+        if not c.metrics and not c.labelled:
+            continue
+        star = " ★" if best is not None and c.rel == best.rel else ""
+        is_best = best is not None and c.rel == best.rel
+        verdicts += (f'<details class="card verdict" id="verdict-{c.iteration}-{c.index}"{" open" if is_best else ""}>'
+                     f"<summary><b>{e(c.label)}{star}</b> — {_metrics_summary(c)}</summary>"
+                     f'{verdict_block(c, files, preload="auto" if is_best else "none")}</details>')
+    if verdicts:
+        body += '<h2 id="verdicts">Goal verdicts per evaluation episode</h2>' + verdicts
     versions = [c for c in task.candidates if c.rewards]
     if len(versions) >= 2 and a is not None and b is not None:
         opts_a = "".join(f'<option value="{e(c.rel)}"{" selected" if c.rel == a.rel else ""}>{e(c.label)}</option>' for c in versions)
@@ -213,12 +313,12 @@ def iteration_page(run_id: str, task: TaskInfo, iteration: int, prev: Candidate 
     parts = []
     for c in cands:
         media = ""
-        if c.video:
+        if c.video and not any(v.video for v in c.labelled):  # rollout.mp4 is a copy of a labelled one when they exist
             media += (f'<div><h3>Rollout</h3><video id="video-{c.index}" class="rollout" controls muted preload="auto" '
                       f'src="{files}{e(c.video)}" type="video/mp4"></video></div>')
         if c.curves:
             media += f'<div><h3>Training curves</h3><img class="plot curves" alt="training curves" src="{files}{e(c.curves)}"></div>'
-        if c.keyframes:
+        if c.keyframes and not c.labelled:
             media += '<div class="keyframes"><h3>Keyframes</h3>' + "".join(
                 f'<img alt="keyframe" src="{files}{e(k)}">' for k in c.keyframes) + "</div>"
         reflection_text = (c.metrics or {}).get("reflection_text")
@@ -231,6 +331,7 @@ def iteration_page(run_id: str, task: TaskInfo, iteration: int, prev: Candidate 
             diff = (f'<h3>Reward diff vs {e(prev.label)}</h3>' + diff_table(prev, c))
         parts.append(
             f'<div class="card candidate" id="cand-{c.index}"><h2>Candidate {c.index}</h2><p>{_metrics_summary(c)}</p>{problems}'
+            f'<h3>Goal verdicts</h3>{verdict_block(c, files, preload="auto")}'
             f'<div class="grid">{media}</div><h3>Reflection statistics</h3>{reflection_table(c.metrics)}'
             + (f"<p><b>Reflection:</b> {e(reflection_text)}</p>" if reflection_text else "")
             + f"{diff}<details{' open' if not diff else ''}><summary>Reward code</summary>{code}</details>"
@@ -238,7 +339,7 @@ def iteration_page(run_id: str, task: TaskInfo, iteration: int, prev: Candidate 
     nav = " ".join(
         f'<a href="/runs/{u(run_id)}/tasks/{u(task.task_id)}/iter/{k}">{"<b>" if k == iteration else ""}iteration {k}'
         f'{"</b>" if k == iteration else ""}</a>' for k in task.iterations)
-    body = f'<p class="muted">{nav}</p>' + ("".join(parts) or '<p class="muted">No candidates.</p>')
+    body = f'<p class="muted">{nav}</p>' + goal_card(task.goal, task.problems) + ("".join(parts) or '<p class="muted">No candidates.</p>')
     return layout(f"{task.task_id} · iteration {iteration}", body,
                   [("runs", "/"), (run_id, f"/runs/{u(run_id)}"), (task.task_id, f"/runs/{u(run_id)}/tasks/{u(task.task_id)}"),
                    (f"iteration {iteration}", None)])
@@ -292,6 +393,23 @@ def trace_page(run_id: str, root: SpanNode, title: str) -> str:
 
 
 # --------------------------------------------------------------------------- skills
+def verified_text(v: dict[str, Any] | None) -> str:
+    """'85% of 20 (95 % interval 64–95 %) · FLAGGED below 80%' from a record's `verified`; '' when never verified."""
+    if not isinstance(v, dict) or not isinstance(v.get("rate"), (int, float)):
+        return ""
+    ci = ci_text(v.get("ci95"))
+    flag = (f" · FLAGGED (below {pct(v.get('threshold'))})" if v.get("flagged")
+            else (f" · meets {pct(v.get('threshold'))}" if isinstance(v.get("threshold"), (int, float)) else ""))
+    return f"{pct(v['rate'])} of {v.get('n', '?')}" + (f" ({ci})" if ci else "") + flag
+
+
+def _verified_cell(v: dict[str, Any] | None) -> str:
+    text = verified_text(v)
+    if not text:
+        return '<span class="muted">not verified</span>'
+    return f'<span class="verified{" flagged" if v and v.get("flagged") else ""}">{e(text)}</span>'
+
+
 def skills_page(query: str, items: list[dict[str, Any]], message: str | None) -> str:
     form = (f'<form class="search" method="get" action="/skills"><input type="text" name="q" id="skill-query" '
             f'value="{e(query)}" placeholder="search skills by meaning, e.g. open a drawer"><input type="submit" value="Search"></form>')
@@ -305,12 +423,48 @@ def skills_page(query: str, items: list[dict[str, Any]], message: str | None) ->
         run_link = (f'<a href="/runs/{u(s["run_id"])}/tasks/{u(s["task_id"])}">{e(s["run_id"])}/{e(s["task_id"])}</a>'
                     if s.get("run_id") and s.get("task_id") else "")
         video = f'<a href="{e(s["video_url"])}">video</a>' if s.get("video_url") else ""
-        rows += (f'<tr class="skill"><td><b>{e(s.get("name"))}</b></td><td>{e(s.get("description"))}</td>'
-                 f'<td class="num">{pct(s.get("success_rate"))}</td><td>{e(", ".join(s.get("learners") or []))}</td>'
+        goal = s.get("goal") or {}
+        ci = ci_text(s.get("success_ci95"))
+        rows += (f'<tr class="skill"><td><a class="skill-link" href="/skills/{u(str(s.get("name") or ""))}"><b>{e(s.get("name"))}</b></a></td>'
+                 f'<td>{e(s.get("description"))}</td><td class="goal">{e(goal.get("summary") or "")}</td>'
+                 f'<td class="num">{pct(s.get("success_rate"))}' + (f'<br><span class="muted">{e(ci)}</span>' if ci else "")
+                 + f'</td><td>{_verified_cell(s.get("verified"))}</td><td>{e(", ".join(s.get("learners") or []))}</td>'
                  f'<td class="num">{sim}</td><td>{run_link} {video}</td></tr>')
-    table = (f'<table class="data" id="skills"><tr><th>name</th><th>description</th><th>success</th><th>learners</th>'
-             f"<th>similarity</th><th>source</th></tr>{rows}</table>")
+    table = (f'<table class="data" id="skills"><tr><th>name</th><th>description</th><th>goal</th><th>success</th><th>verified</th>'
+             f"<th>learners</th><th>similarity</th><th>source</th></tr>{rows}</table>")
     return layout("Skill library", form + table)
+
+
+def skill_page(s: dict[str, Any]) -> str:
+    """One skill: its goal in words, the evaluation rate with its interval, and the re-verification result."""
+    goal = s.get("goal")
+    rows = [("description", e(s.get("description")))]
+    if s.get("instruction") and s.get("instruction") != s.get("description"):
+        rows.append(("instruction", e(s.get("instruction"))))
+    ci = ci_text(s.get("success_ci95"))
+    rows.append(("success when learned", f'<b>{pct(s.get("success_rate"))}</b>'
+                 + (f" of {e(s.get('n_episodes'))} episodes" if s.get("n_episodes") else "") + (f" ({e(ci)})" if ci else "")
+                 + (f" · judged by <b>{e(s.get('judged_by'))}</b>" if s.get("judged_by") else "")))
+    v = s.get("verified")
+    rows.append(("verified", (f'<span id="verified" class="verified{" flagged" if v and v.get("flagged") else ""}">'
+                              f'{e(verified_text(v))}</span>' + (f' <span class="muted">at {e(v.get("at"))}</span>' if v.get("at") else ""))
+                 if verified_text(v) else
+                 f'<span id="verified" class="muted">not verified yet: <code>roboskill skills verify {e(s.get("name"))}</code> '
+                 "replays it from fresh varied starts</span>"))
+    rows.append(("learners", e(", ".join(s.get("learners") or [])) or "–"))
+    if s.get("run_id") and s.get("task_id"):
+        rows.append(("learned in", f'<a href="/runs/{u(s["run_id"])}/tasks/{u(s["task_id"])}">{e(s["run_id"])}/{e(s["task_id"])}</a>'))
+    info = "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    videos = "".join(
+        f'<figure class="labelled-video {e(label)}"><figcaption><b>{e(label.upper())} episode</b></figcaption>'
+        f'<video class="rollout labelled {e(label)}" controls muted preload="metadata" src="{e(url)}" type="video/mp4"></video></figure>'
+        for label, url in (s.get("videos") or {}).items())
+    if not videos and s.get("video_url"):
+        videos = f'<figure><video class="rollout" controls muted preload="metadata" src="{e(s["video_url"])}"></video></figure>'
+    goal_html = goal_card(GoalInfo.model_validate(goal) if isinstance(goal, dict) else None)
+    body = (f'<table class="data" id="skill">{info}</table>{goal_html}'
+            + (f'<h2>Videos</h2><div class="grid videos">{videos}</div>' if videos else ""))
+    return layout(f"Skill {s.get('name')}", body, [("skills", "/skills"), (str(s.get("name")), None)])
 
 
 def chat_page(available: bool) -> str:

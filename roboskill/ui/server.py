@@ -9,6 +9,7 @@ must not be able to drive the curriculum).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from roboskill.tracing.reader import SpanNode, TraceReader, TraceStoreError
 from roboskill.tracing.redact import redact, redact_text
 from roboskill.tracing.runs import RunInfo, is_run_dir, list_runs, read_run
 from roboskill.ui import pages
-from roboskill.ui.data import Candidate, TaskInfo, list_tasks, read_task
+from roboskill.ui.data import Candidate, TaskInfo, goal_info, list_tasks, read_task
 from roboskill.ui.safety import UnsafePathError, check_name, safe_join
 
 ChatBackend = Callable[[str | None, str], dict[str, Any]]
@@ -35,6 +36,7 @@ BINARY_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".png": "image/png",
                 ".zip": "application/zip", ".sqlite": "application/octet-stream"}
 TEXT_SUFFIXES = {".json", ".jsonl", ".py", ".txt", ".yaml", ".yml", ".md", ".log", ".csv", ".urdf", ".obj"}
 MAX_TEXT_BYTES = 5_000_000
+SKILL_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")  # roboskill.memory.records.NAME_PATTERN
 
 
 class ChatRequest(BaseModel):
@@ -80,21 +82,43 @@ class _Library:
             return self._lib
 
 
+def _run_file_url(runs_root: Path, run_id: Any, path: Any) -> str | None:
+    """/runs/<run>/files/<rel> for an artefact path of a skill record, only when it lies inside that run's directory."""
+    if not path or not run_id:
+        return None
+    try:
+        run_dir = safe_join(runs_root, check_name(str(run_id), "run id"))
+        p = Path(str(path))
+        rel = (p.resolve().relative_to(run_dir) if p.is_absolute() else p).as_posix()
+        safe_join(run_dir, rel)
+    except (UnsafePathError, ValueError, OSError):
+        return None
+    return f"/runs/{pages.u(str(run_id))}/files/{rel}"
+
+
+def _verified(metrics: Any) -> dict[str, Any] | None:
+    """A record's `metrics["verified"]` (from `roboskill skills verify`): rate, ci95, n, flagged, threshold, at."""
+    v = metrics.get("verified") if isinstance(metrics, dict) else None
+    if not isinstance(v, dict):
+        return None
+    return {k: v.get(k) for k in ("rate", "ci95", "n", "flagged", "threshold", "at")}
+
+
 def _skill_item(record: Any, similarity: float | None, runs_root: Path) -> dict[str, Any]:
     get = (lambda k, d=None: record.get(k, d)) if isinstance(record, dict) else (lambda k, d=None: getattr(record, k, d))
+    metrics = get("metrics") or {}
+    goal = goal_info(get("goal"))
     item = {"name": get("name"), "description": get("description"), "instruction": get("instruction"),
             "success_rate": get("success_rate"), "learners": list(get("learners") or []), "run_id": get("run_id"),
-            "task_id": get("task_id"), "similarity": similarity, "video_url": None}
-    video = (get("artefacts") or {}).get("video")
-    if video and item["run_id"]:
-        try:
-            run_dir = safe_join(runs_root, str(item["run_id"]))
-            vpath = Path(video)
-            rel = (vpath.resolve().relative_to(run_dir) if vpath.is_absolute() else vpath).as_posix()
-            safe_join(run_dir, rel)
-            item["video_url"] = f"/runs/{pages.u(str(item['run_id']))}/files/{rel}"
-        except (UnsafePathError, ValueError, OSError):
-            pass
+            "task_id": get("task_id"), "similarity": similarity, "video_url": None,
+            "success_ci95": metrics.get("success_ci95") if isinstance(metrics, dict) else None,
+            "n_episodes": metrics.get("n_episodes") if isinstance(metrics, dict) else None,
+            "judged_by": metrics.get("judged_by") if isinstance(metrics, dict) else None,
+            "goal": goal.model_dump() if goal is not None else None, "verified": _verified(metrics)}
+    artefacts = get("artefacts") or {}
+    item["video_url"] = _run_file_url(runs_root, item["run_id"], artefacts.get("video"))
+    item["videos"] = {label: url for label in ("success", "failure")
+                      if (url := _run_file_url(runs_root, item["run_id"], artefacts.get(f"video_{label}")))}
     return redact(item)
 
 
@@ -193,6 +217,26 @@ def create_app(runs_dir: str | Path, library: Any = None, chat_backend: ChatBack
         except Exception as exc:  # noqa: BLE001 - a broken library must not take the dashboard down
             return [], redact_text(f"skill library error: {exc}")
 
+    def skill(name: str) -> dict[str, Any]:
+        if not SKILL_NAME_RE.match(name or ""):
+            raise HTTPException(400, f"invalid skill name {name!r}")
+        try:
+            library = lib.get()
+        except RuntimeError as exc:
+            raise HTTPException(404, str(exc)) from None
+        try:
+            getter = getattr(library, "get", None)
+            if callable(getter):
+                record = getter(name)
+            else:
+                record = next((r for r in library.list()
+                               if (r.get("name") if isinstance(r, dict) else getattr(r, "name", None)) == name), None)
+        except Exception as exc:  # noqa: BLE001 - SkillNotFoundError names close matches
+            raise HTTPException(404, redact_text(str(exc))) from None
+        if record is None:
+            raise HTTPException(404, f"no skill named {name!r}")
+        return _skill_item(record, None, runs_root)
+
     # ------------------------------------------------------------------ HTML
     @app.get("/", response_class=HTMLResponse)
     def index() -> str:
@@ -233,6 +277,10 @@ def create_app(runs_dir: str | Path, library: Any = None, chat_backend: ChatBack
     def skills_page(q: str = "", k: int = 20) -> str:
         items, message = skills(q, max(1, min(k, 200)))
         return pages.skills_page(q, items, message)
+
+    @app.get("/skills/{name}", response_class=HTMLResponse)
+    def skill_page(name: str) -> str:
+        return pages.skill_page(skill(name))
 
     @app.get("/chat", response_class=HTMLResponse)
     def chat_page() -> str:
@@ -275,6 +323,7 @@ def create_app(runs_dir: str | Path, library: Any = None, chat_backend: ChatBack
         task = task_info(run_id, task_id)
         best = task.best()
         return {"task_id": task.task_id, "iterations": task.iterations, "best": best.rel if best else None,
+                "goal": task.goal.model_dump() if task.goal is not None else None, "problems": task.problems,
                 "candidates": [c.model_dump(mode="json") | {"files_url": f"/runs/{pages.u(run_id)}/files/{c.files_rel}"}
                                for c in task.candidates]}
 
@@ -286,6 +335,10 @@ def create_app(runs_dir: str | Path, library: Any = None, chat_backend: ChatBack
     def api_skills(q: str = "", k: int = 20) -> dict[str, Any]:
         items, message = skills(q, max(1, min(k, 200)))
         return {"query": q, "skills": items, "error": message}
+
+    @app.get("/api/skills/{name}")
+    def api_skill(name: str) -> dict[str, Any]:
+        return skill(name)
 
     @app.post("/api/chat")
     def api_chat(body: ChatRequest, request: Request) -> dict[str, Any]:
