@@ -32,6 +32,7 @@ def test_unrepresentable_or_unreadable_instructions_are_refused(text: str) -> No
     ("give the puck a shove 25 cm away from the robot", "displaced", "direction", "forward"),
     ("turn the knob by 180 degrees", "joint_moved", "amount", pytest.approx(0.9 * 3.14159, abs=0.01)),
     ("press the button", "joint_reached", "at_least", 0.6),
+    ("push the button down and hold it there", "joint_fraction", "at_least", 0.6),
     ("drop the red ball into the tray", "inside", "container", "tray"),
 ])
 def test_goals_say_what_the_instruction_says(text: str, kind: str, field: str, value: object) -> None:

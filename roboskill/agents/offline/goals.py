@@ -274,6 +274,9 @@ def goal_from_frame(frame: TaskFrame, text: str) -> dict[str, Any]:
         else:
             conds = [{"kind": "joint_fraction", "joint": joint, "at_least": 0.85 if frac else 0.6}]
         summary = f"The {obj.type.noun} is {'closed' if v == 'close' else 'open'}."
+    elif v == "press" and re.search(r"\b(hold|holding|keep|keeps|stay|stays|remain)\b", text.lower()):
+        conds = [{"kind": "joint_fraction", "joint": obj.joint_name(), "at_least": 0.6}]
+        summary = f"The {obj.type.noun} is held down, at least 60 % of its travel, at the end."
     elif v == "press":
         conds = [{"kind": "joint_reached", "joint": obj.joint_name(), "at_least": 0.6}]
         summary = f"The {obj.type.noun} was pressed down at least 60 % of its travel."
