@@ -62,6 +62,19 @@ def _name(value: str, what: str = "object") -> str:
     return value
 
 
+def _part(value: str) -> str:
+    """An object name or '<object>.<link>' (e.g. a drawer link as a container); 'ee' names the gripper."""
+    if not isinstance(value, str) or not _PART.match(value):
+        raise ValueError(f"{value!r} must be an object name or '<object>.<link>' (or 'ee' for the gripper)")
+    return value
+
+
+def _joint_address(value: str) -> str:
+    if not isinstance(value, str) or not _JOINT.match(value):
+        raise ValueError(f"joint {value!r} must be '<object>.<joint>', e.g. 'cabinet.drawer_0'")
+    return value
+
+
 class Lifted(_Model):
     """`object`'s centre ends at least `height` metres above where it started (held or resting on something)."""
 
@@ -92,13 +105,7 @@ class Inside(_Model):
     margin: float = Field(0.01, ge=0.0, le=0.05, description="metres the container's box is grown by")
 
     _v = field_validator("object")(_name)
-
-    @field_validator("container")
-    @classmethod
-    def _container(cls, value: str) -> str:
-        if not isinstance(value, str) or not _PART.match(value):
-            raise ValueError(f"container {value!r} must be an object name or '<object>.<link>'")
-        return value
+    _c = field_validator("container")(_part)
 
 
 class JointFraction(_Model):
@@ -109,12 +116,7 @@ class JointFraction(_Model):
     at_least: float | None = Field(None, ge=0.0, le=1.0, description="open fraction the joint must reach or exceed")
     at_most: float | None = Field(None, ge=0.0, le=1.0, description="open fraction the joint must not exceed")
 
-    @field_validator("joint")
-    @classmethod
-    def _joint(cls, value: str) -> str:
-        if not isinstance(value, str) or not _JOINT.match(value):
-            raise ValueError(f"joint {value!r} must be '<object>.<joint>', e.g. 'cabinet.drawer_0'")
-        return value
+    _j = field_validator("joint")(_joint_address)
 
     @model_validator(mode="after")
     def _one_bound(self) -> JointFraction:
@@ -131,7 +133,7 @@ class JointReached(_Model):
     joint: str = Field(description="'<object>.<joint>', e.g. 'button.button'")
     at_least: float = Field(ge=0.0, le=1.0, description="open fraction the joint must have reached")
 
-    _j = field_validator("joint")(JointFraction._joint.__func__)  # type: ignore[attr-defined]
+    _j = field_validator("joint")(_joint_address)
 
 
 class JointMoved(_Model):
@@ -144,7 +146,7 @@ class JointMoved(_Model):
     direction: Literal["open", "close", "either"] = Field(
         "either", description="open = towards the upper limit, close = towards the lower limit")
 
-    _j = field_validator("joint")(JointFraction._joint.__func__)  # type: ignore[attr-defined]
+    _j = field_validator("joint")(_joint_address)
 
 
 class Displaced(_Model):
@@ -211,12 +213,7 @@ class Touching(_Model):
     a: str
     b: str
 
-    @field_validator("a", "b")
-    @classmethod
-    def _part(cls, value: str) -> str:
-        if not isinstance(value, str) or not _PART.match(value):
-            raise ValueError(f"{value!r} must be an object name, '<object>.<link>' or 'ee'")
-        return value
+    _ab = field_validator("a", "b")(_part)
 
 
 class Grasped(_Model):
@@ -235,12 +232,7 @@ class EeNear(_Model):
     target: str = Field(description="scene object name or '<object>.<link>'")
     radius: float = Field(0.04, gt=0.0, le=0.2, description="metres")
 
-    @field_validator("target")
-    @classmethod
-    def _target(cls, value: str) -> str:
-        if not isinstance(value, str) or not _PART.match(value):
-            raise ValueError(f"target {value!r} must be an object name or '<object>.<link>'")
-        return value
+    _t = field_validator("target")(_part)
 
 
 Condition = Annotated[
