@@ -14,6 +14,8 @@ from roboskill.agents.deps import ARTICULATED_KINDS, TrainRequest
 
 
 # --------------------------------------------------------------------------- scene
+# Scene dicts here are SceneSpec dumps from the graph state. A dump always carries `size_convention`; one
+# without it comes from a checkpoint written before sizes were full extents (`stored_spec_data` marks it).
 def validate_scene(scene: dict[str, Any], goal: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Problems in a scene spec as [{object, code, message, fix}] (empty: buildable and fit for the goal).
 
@@ -23,11 +25,11 @@ def validate_scene(scene: dict[str, Any], goal: dict[str, Any] | None = None) ->
     from pydantic import ValidationError
 
     from roboskill.sim import goals
-    from roboskill.sim.spec import SceneSpec
+    from roboskill.sim.spec import SceneSpec, stored_spec_data
     from roboskill.sim.validation import validate_scene as validate
 
     try:
-        spec = SceneSpec.model_validate(scene)
+        spec = SceneSpec.model_validate(stored_spec_data(scene))
     except ValidationError as exc:  # schema problems go back to the designer like any other
         return [{"object": None, "code": "schema", "message": str(exc)[:1000], "fix": "follow the SceneSpec schema"}]
     goal_model = goals.Goal.model_validate(goal) if goal else None
@@ -35,7 +37,8 @@ def validate_scene(scene: dict[str, Any], goal: dict[str, Any] | None = None) ->
         missing = goals.scene_errors(goal_model, spec)
         if missing:
             return [{"object": None, "code": "goal", "message": m, "fix": "the goal is fixed: change the scene"} for m in missing]
-    problems = [p.model_dump(include={"object", "code", "message", "fix"}) for p in validate(spec).problems]
+    problems = [p.model_dump(include={"object", "code", "message", "fix"})
+                for p in validate(spec, goal=goal_model).errors]
     if problems or goal_model is None:
         return problems
     return [{"object": None, "code": "goal_start", "message": m, "fix": "the goal is fixed: change the scene's starts"}
@@ -46,9 +49,9 @@ def scene_picture(scene: dict[str, Any], path: Path) -> str | None:
     """Render the scene once to a PNG (for the chat review)."""
     from roboskill.sim import render
     from roboskill.sim.builder import build_scene
-    from roboskill.sim.spec import SceneSpec
+    from roboskill.sim.spec import SceneSpec, stored_spec_data
 
-    spec = SceneSpec.model_validate(scene)
+    spec = SceneSpec.model_validate(stored_spec_data(scene))
     world = build_scene(spec, validate=False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,8 +114,10 @@ def check_plan_code(plan: dict[str, Any], scene: dict[str, Any] | None = None, d
 
 def _dry_run_subtask(sub: dict[str, Any], scene: dict[str, Any], steps: int) -> list[dict[str, Any]]:
     """Run the sub-task's code against the built scene in a sandbox process (catches wrong names, NaNs...)."""
+    from roboskill.sim.spec import stored_spec_data
     from roboskill.tools.sandbox import dry_run
 
+    scene = stored_spec_data(scene)
     reward, success = sub.get("reward_code"), sub.get("success_code")
     source, success_source = (reward, success) if reward else (success, None)
     if not source:
@@ -142,12 +147,12 @@ def executor_trainer(settings: Any) -> Callable[..., list[dict[str, Any]]]:
     """A trainer over `roboskill.tools.executor.Executor` (local process pool or Ray)."""
 
     def train(requests: list[TrainRequest], progress: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
-        from roboskill.sim.spec import SceneSpec
+        from roboskill.sim.spec import SceneSpec, stored_spec_data
         from roboskill.tools.executor import Executor, JobFailure, TrainJob
         from roboskill.tools.plan import SkillPlan
 
         jobs = [
-            TrainJob(spec=SceneSpec.model_validate(r.scene), plan=SkillPlan.model_validate(r.plan), out_dir=str(r.out_dir),
+            TrainJob(spec=SceneSpec.model_validate(stored_spec_data(r.scene)), plan=SkillPlan.model_validate(r.plan), out_dir=str(r.out_dir),
                      budget_s=r.budget_s, seed=r.seed, n_eval_episodes=r.n_eval_episodes, env_id=r.env_id,
                      options=train_options(r))
             for r in requests

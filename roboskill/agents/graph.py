@@ -384,7 +384,7 @@ def critique(state: GraphState, deps: Deps) -> Update:
 def accept(state: GraphState, deps: Deps) -> Update:
     """Store the accepted skill (idempotent on (run_id, task_id)); the checkpoint then records it."""
     from roboskill.memory import SkillRecord
-    from roboskill.sim.spec import SceneSpec
+    from roboskill.sim.spec import SceneSpec, stored_spec_data
 
     c = state["critique"] or {}
     best = int(c.get("best_candidate", 0))
@@ -398,7 +398,7 @@ def accept(state: GraphState, deps: Deps) -> Update:
         description=proposal.description,
         instruction=proposal.description,
         subtasks=[s.get("description") or s.get("name", "") for s in plan.get("subtasks", [])] or proposal.subtasks,
-        scene=SceneSpec.model_validate(state["scene"]),
+        scene=SceneSpec.model_validate(stored_spec_data(state["scene"])),  # old checkpoints: half extents
         plan=plan,
         learners=sorted({s.get("learner", "") for s in plan.get("subtasks", [])}),
         success_rate=float(report.get("success_rate") or 0.0),

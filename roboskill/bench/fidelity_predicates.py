@@ -121,20 +121,23 @@ def color_word(rgba: Iterable[float] | None) -> str | None:
 
 
 def _primitive_category(shape: str, size: list[float]) -> str | None:
+    """Category of a primitive from its spec size (full extents in metres: box [x, y, z]; sphere [d];
+    cylinder / capsule [d, height], a capsule's height over both caps)."""
     if shape == "box" and len(size) == 3:
-        half = sorted(float(s) for s in size)
-        if 0.008 <= half[0] and half[2] <= 0.05 and half[2] / half[0] <= 2.5:
+        full = sorted(float(s) for s in size)
+        if 0.016 <= full[0] and full[2] <= 0.10 and full[2] / full[0] <= 2.5:
             return "block"
         return None
     if shape == "sphere" and size:
-        return "ball" if 0.008 <= float(size[0]) <= 0.06 else None
+        return "ball" if 0.016 <= float(size[0]) <= 0.12 else None
     if shape in ("cylinder", "capsule") and len(size) == 2:
-        r, length = float(size[0]), float(size[1])
-        if not 0.008 <= r <= 0.06:
+        d, height = float(size[0]), float(size[1])
+        if not 0.016 <= d <= 0.12:
             return None
-        if shape == "cylinder" and length <= 1.0 * r:
+        straight = height - d if shape == "capsule" else height  # the straight part, without the caps
+        if shape == "cylinder" and straight <= 0.5 * d:
             return "puck"
-        return "can" if length >= 2.0 * r else None
+        return "can" if straight >= d else None
     return None
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from roboskill.sim.spec import SceneSpec
 from roboskill.tools.plan import SkillPlan
 
-_CUBE = {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.025, 0.025, 0.025],
+_CUBE = {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.05, 0.05, 0.05],
          "color": [0.85, 0.15, 0.15, 1.0], "mass": 0.1}
 
 REACH_REWARD = '''
@@ -100,17 +100,17 @@ def _spec(name: str, objects: list[dict[str, Any]], description: str = "") -> Sc
 
 
 def _tasks() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-    marker = {"kind": "primitive", "name": "target", "shape": "cylinder", "size": [0.04, 0.002],
+    marker = {"kind": "primitive", "name": "target", "shape": "cylinder", "size": [0.08, 0.002],
               "color": [0.1, 0.8, 0.2, 0.6], "visual_only": True, "placement": {"on": "table", "offset": [0.1, 0.1]}}
-    goal = {"kind": "primitive", "name": "goal", "shape": "sphere", "size": [0.02], "color": [0.1, 0.8, 0.2, 0.6],
+    goal = {"kind": "primitive", "name": "goal", "shape": "sphere", "size": [0.04], "color": [0.1, 0.8, 0.2, 0.6],
             "visual_only": True, "placement": {"position": [0.1, -0.1, 0.15], "randomize": {"xy": 0.05}}}
     cube = {**_CUBE, "placement": {"on": "table", "offset": [0.0, -0.05], "randomize": {"xy": 0.03, "yaw": 0.5}}}
-    small = {**_CUBE, "size": [0.02, 0.02, 0.02], "color": [0.15, 0.3, 0.85, 1.0],
+    small = {**_CUBE, "size": [0.04, 0.04, 0.04], "color": [0.15, 0.3, 0.85, 1.0],
              "placement": {"on": "table", "offset": [-0.05, -0.15], "randomize": {"xy": 0.03, "yaw": 0.4}}}
     tray = {"kind": "asset", "name": "tray", "asset": "tray", "fixed": True, "placement": {"on": "table", "offset": [0.0, 0.15]}}
     base = {**_CUBE, "name": "base_cube", "color": [0.2, 0.7, 0.25, 1.0], "mass": 0.2,
             "placement": {"on": "table", "offset": [0.0, 0.08], "randomize": {"xy": 0.02}}}
-    top = {**_CUBE, "name": "top_cube", "size": [0.02, 0.02, 0.02],
+    top = {**_CUBE, "name": "top_cube", "size": [0.04, 0.04, 0.04],
            "placement": {"right_of": "base_cube", "distance": 0.16, "randomize": {"xy": 0.02, "yaw": 0.3}}}
     cabinet = {"kind": "articulated", "name": "cabinet", "articulation": "drawer_cabinet",
                "params": {"n_drawers": 2, "width": 0.36, "depth": 0.28, "drawer_height": 0.09},

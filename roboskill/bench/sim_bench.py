@@ -42,9 +42,9 @@ def push_scene() -> dict[str, Any]:
         "name": "bench_push",
         "description": "push the cube to the green target",
         "objects": [
-            {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.02, 0.02, 0.02], "mass": 0.1,
+            {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.04, 0.04, 0.04], "mass": 0.1,
              "color": [0.1, 0.9, 0.1, 1.0], "placement": {"on": "table", "offset": [0.0, 0.0]}},
-            {"kind": "primitive", "name": "target", "shape": "box", "size": [0.02, 0.02, 0.002],
+            {"kind": "primitive", "name": "target", "shape": "box", "size": [0.04, 0.04, 0.004],
              "visual_only": True, "color": [0.1, 0.9, 0.1, 0.3], "placement": {"position": [0.15, 0.1, 0.002]}},
         ],
     }
@@ -53,14 +53,14 @@ def push_scene() -> dict[str, Any]:
 def cluttered_scene() -> dict[str, Any]:
     """10 objects, 2 of them articulated (a drawer cabinet and a button), all within reach."""
     shapes = [
-        ("red_cube", "box", [0.02, 0.02, 0.02], (0.9, 0.1, 0.1, 1)),
-        ("blue_cube", "box", [0.02, 0.02, 0.02], (0.1, 0.1, 0.9, 1)),
-        ("ball", "sphere", [0.025], (0.9, 0.9, 0.1, 1)),
-        ("can", "cylinder", [0.025, 0.08], (0.6, 0.6, 0.6, 1)),
-        ("block", "box", [0.04, 0.02, 0.015], (0.5, 0.3, 0.1, 1)),
-        ("peg", "capsule", [0.012, 0.06], (0.2, 0.7, 0.2, 1)),
-        ("small_cube", "box", [0.015, 0.015, 0.015], (0.7, 0.1, 0.7, 1)),
-        ("puck", "cylinder", [0.03, 0.02], (0.1, 0.1, 0.1, 1)),
+        ("red_cube", "box", [0.04, 0.04, 0.04], (0.9, 0.1, 0.1, 1)),
+        ("blue_cube", "box", [0.04, 0.04, 0.04], (0.1, 0.1, 0.9, 1)),
+        ("ball", "sphere", [0.05], (0.9, 0.9, 0.1, 1)),
+        ("can", "cylinder", [0.05, 0.08], (0.6, 0.6, 0.6, 1)),
+        ("block", "box", [0.08, 0.04, 0.03], (0.5, 0.3, 0.1, 1)),
+        ("peg", "capsule", [0.024, 0.084], (0.2, 0.7, 0.2, 1)),
+        ("small_cube", "box", [0.03, 0.03, 0.03], (0.7, 0.1, 0.7, 1)),
+        ("puck", "cylinder", [0.06, 0.02], (0.1, 0.1, 0.1, 1)),
     ]
     offsets = [(-0.15, -0.25), (-0.05, -0.25), (0.05, -0.25), (-0.15, -0.12),
                (-0.05, -0.12), (0.05, -0.12), (-0.15, 0.0), (-0.05, 0.0)]

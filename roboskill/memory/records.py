@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from roboskill.sim.goals import Goal
-from roboskill.sim.spec import SceneSpec
+from roboskill.sim.spec import SceneSpec, stored_spec_data
 
 from roboskill.tools.plan import SkillPlan
 
@@ -84,6 +84,13 @@ class SkillRecord(BaseModel):
     @classmethod
     def _name_ok(cls, value: str) -> str:
         return _check_name(value)
+
+    @field_validator("scene", mode="before")
+    @classmethod
+    def _stored_sizes(cls, value: Any) -> Any:
+        # a record is stored data: a scene mapping without `size_convention` was written when primitive sizes
+        # were half extents (read as such, converted once); a SceneSpec object or a marked mapping is current
+        return stored_spec_data(value)
 
     @field_validator("metrics")
     @classmethod

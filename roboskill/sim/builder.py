@@ -418,26 +418,39 @@ def _load_object(world: World, obj: PrimitiveObject | AssetObject | ArticulatedO
 
 
 def _primitive_half_extents(obj: PrimitiveObject) -> np.ndarray:
-    s = obj.size
+    return np.array(obj.half_extents(), dtype=float)
+
+
+def pybullet_geometry(obj: PrimitiveObject) -> dict[str, Any]:
+    """The one conversion from the spec's full extents to PyBullet's shape arguments.
+
+    box: halfExtents = size / 2; sphere: radius = diameter / 2; cylinder: radius = diameter / 2,
+    length = height; capsule: radius = diameter / 2, length = height - diameter (PyBullet's capsule
+    length is the straight part between the two round caps).
+    """
+    s = [float(v) for v in obj.size]
     if obj.shape == "box":
-        return np.array(s, dtype=float)
+        return {"halfExtents": [v / 2 for v in s]}
     if obj.shape == "sphere":
-        return np.array([s[0]] * 3)
-    return np.array([s[0], s[0], s[1] / 2 + (s[0] if obj.shape == "capsule" else 0.0)])
+        return {"radius": s[0] / 2}
+    radius = s[0] / 2
+    length = s[1] if obj.shape == "cylinder" else max(s[1] - s[0], 0.0)
+    return {"radius": radius, "length": length}
 
 
 def _load_primitive(obj: PrimitiveObject, quat: tuple, c: int) -> int:
-    s = obj.size
+    g = pybullet_geometry(obj)
     if obj.shape == "box":
-        vis = p.createVisualShape(p.GEOM_BOX, halfExtents=s, rgbaColor=obj.color, physicsClientId=c)
-        col = -1 if obj.visual_only else p.createCollisionShape(p.GEOM_BOX, halfExtents=s, physicsClientId=c)
+        vis = p.createVisualShape(p.GEOM_BOX, halfExtents=g["halfExtents"], rgbaColor=obj.color, physicsClientId=c)
+        col = -1 if obj.visual_only else p.createCollisionShape(p.GEOM_BOX, halfExtents=g["halfExtents"], physicsClientId=c)
     elif obj.shape == "sphere":
-        vis = p.createVisualShape(p.GEOM_SPHERE, radius=s[0], rgbaColor=obj.color, physicsClientId=c)
-        col = -1 if obj.visual_only else p.createCollisionShape(p.GEOM_SPHERE, radius=s[0], physicsClientId=c)
+        vis = p.createVisualShape(p.GEOM_SPHERE, radius=g["radius"], rgbaColor=obj.color, physicsClientId=c)
+        col = -1 if obj.visual_only else p.createCollisionShape(p.GEOM_SPHERE, radius=g["radius"], physicsClientId=c)
     else:
         geom = p.GEOM_CYLINDER if obj.shape == "cylinder" else p.GEOM_CAPSULE
-        vis = p.createVisualShape(geom, radius=s[0], length=s[1], rgbaColor=obj.color, physicsClientId=c)
-        col = -1 if obj.visual_only else p.createCollisionShape(geom, radius=s[0], height=s[1], physicsClientId=c)
+        vis = p.createVisualShape(geom, radius=g["radius"], length=g["length"], rgbaColor=obj.color, physicsClientId=c)
+        col = -1 if obj.visual_only else p.createCollisionShape(geom, radius=g["radius"], height=g["length"],
+                                                                physicsClientId=c)
     mass = 0.0 if (obj.visual_only or obj.fixed) else obj.mass
     body = p.createMultiBody(mass, col, vis, [0, 0, 0], quat, physicsClientId=c)
     if not obj.visual_only:
@@ -514,4 +527,4 @@ def iter_object_bodies(world: World) -> Iterable[tuple[str, int]]:
 
 
 __all__ = ["GRAVITY", "JointRef", "SceneBuildError", "TABLE_X", "TABLE_Y", "TIME_STEP", "World", "build_scene", "prepare_assets",
-           "placement_target"]
+           "placement_target", "pybullet_geometry"]

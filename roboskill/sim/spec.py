@@ -17,12 +17,18 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 Vec3 = tuple[float, float, float]
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED_NAMES = frozenset({"table", "robot", "ee", "gripper", "world", "plane"})
 RELATION_FIELDS = ("on", "inside", "left_of", "right_of", "front_of", "behind")
+SizeConvention = Literal["full_extents", "half_extents"]
+#: How `PrimitiveObject.size` is read. Specs written now use full extents (the object's bounding box, as
+#: catalog sizes and `state.object_size()` report it); specs stored before this convention existed hold
+#: half extents (box) / radii (sphere, cylinder, capsule) and carry no `size_convention` key.
+SIZE_CONVENTION: SizeConvention = "full_extents"
 ArticulationKind = Literal["drawer_cabinet", "door_cabinet", "lid_box", "button", "lever", "sliding_door", "knob"]
 ARTICULATION_KINDS: tuple[str, ...] = ArticulationKind.__args__  # type: ignore[attr-defined]
 
@@ -57,10 +63,8 @@ class _Model(BaseModel):
 class Randomization(_Model):
     """Uniform ranges added to the resolved initial pose at every `World.reset`."""
 
-    xy: float = Field(0.0, ge=0.0, le=0.5)
-    """± metres in x and y."""
-    yaw: float = Field(0.0, ge=0.0, le=3.1416)
-    """± radians about z."""
+    xy: float = Field(0.0, ge=0.0, le=0.5, description="± metres added to x and to y at every reset")
+    yaw: float = Field(0.0, ge=0.0, le=3.1416, description="± radians added to the yaw (about world z) at every reset")
 
 
 class StartRandomization(_Model):
@@ -84,17 +88,28 @@ class Placement(_Model):
     designer never has to compute heights by hand (`on: table` puts the object's bottom at z=0).
     """
 
-    position: Vec3 | None = None
-    euler: Vec3 = (0.0, 0.0, 0.0)
-    on: str | None = None
-    inside: str | None = None
-    left_of: str | None = None
-    right_of: str | None = None
-    front_of: str | None = None
-    behind: str | None = None
-    distance: float = Field(0.12, ge=0.0, le=1.0)
-    offset: tuple[float, float] = (0.0, 0.0)
-    randomize: Randomization | None = None
+    position: Vec3 | None = Field(None, description=(
+        "[x, y, z] metres, world frame (robot base at (-0.6, 0, 0) facing +x, table top z = 0): where the object's "
+        "own origin goes: the centre of a primitive, the bottom centre of an articulated object, the file origin of "
+        "an asset. Prefer `on: table` with `offset`, which computes z for you"))
+    euler: Vec3 = Field((0.0, 0.0, 0.0), description=(
+        "[roll, pitch, yaw] radians about world x, y, z. Yaw 0 turns an articulated object's front (drawers, "
+        "doors, handles) to -x, towards the robot: keep yaw 0 for articulated objects (yaw 3.14 faces them away)"))
+    on: str | None = Field(None, description=(
+        "'table' or an object name: the object's bottom rests on the target's top, centred on the target "
+        "(for 'table': at x = y = 0 plus `offset`, so `offset` is the table position [x, y])"))
+    inside: str | None = Field(None, description=(
+        "a container: a catalog asset tagged container (tray, mug) or an articulated container "
+        "('<object>.drawer_0' of a drawer_cabinet, a lid_box, a door_cabinet); the object stands on its floor"))
+    left_of: str | None = Field(None, description="object name: place this object at +y of it (the robot's left)")
+    right_of: str | None = Field(None, description="object name: place this object at -y of it (the robot's right)")
+    front_of: str | None = Field(None, description="object name: place this object at -x of it (closer to the robot)")
+    behind: str | None = Field(None, description="object name: place this object at +x of it (further from the robot)")
+    distance: float = Field(0.12, ge=0.0, le=1.0, description=(
+        "metres, centre to centre, for left_of / right_of / front_of / behind (enlarged so footprints never overlap)"))
+    offset: tuple[float, float] = Field((0.0, 0.0), description="[dx, dy] metres added to the resolved x, y")
+    randomize: Randomization | None = Field(None, description=(
+        "this object's own start variation per episode (replaces the scene's start_randomization for it)"))
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Placement:
@@ -124,8 +139,9 @@ class Placement(_Model):
 
 
 class _ObjectBase(_Model):
-    name: str
-    placement: Placement = Field(default_factory=lambda: Placement(on="table"))
+    name: str = Field(description="unique snake_case name ([a-z][a-z0-9_]*); code addresses the object by it")
+    placement: Placement = Field(default_factory=lambda: Placement(on="table"),
+                                 description="where the object starts (default: on the table at x = y = 0)")
 
     @field_validator("name")
     @classmethod
@@ -147,15 +163,18 @@ class PrimitiveObject(_ObjectBase):
     """A box / sphere / cylinder / capsule made directly from PyBullet collision shapes."""
 
     kind: Literal["primitive"] = "primitive"
-    shape: Literal["box", "sphere", "cylinder", "capsule"]
-    size: list[float]
-    """box: half extents [x, y, z]; sphere: [r]; cylinder/capsule: [r, length]."""
-    color: tuple[float, float, float, float] = (0.8, 0.2, 0.2, 1.0)
-    mass: float = Field(0.1, ge=0.0)
-    friction: float = Field(0.8, ge=0.0)
-    visual_only: bool = False
-    """Goal markers: no collision, no mass."""
-    fixed: bool = False
+    shape: Literal["box", "sphere", "cylinder", "capsule"] = Field(
+        description="cylinders and capsules stand upright: their axis is the object's own z axis")
+    size: list[float] = Field(description=(
+        "FULL extents in metres (the bounding box, never half sizes or radii): box [x, y, z] (a 5 cm cube is "
+        "[0.05, 0.05, 0.05]); sphere [diameter]; cylinder [diameter, height]; capsule [diameter, height] with "
+        "the height over both round caps (height >= diameter). The gripper opens 8 cm: an object to grasp must "
+        "be narrower than that in one horizontal direction"))
+    color: tuple[float, float, float, float] = Field((0.8, 0.2, 0.2, 1.0), description="RGBA, each 0..1")
+    mass: float = Field(0.1, ge=0.0, description="kg (ignored when fixed or visual_only)")
+    friction: float = Field(0.8, ge=0.0, description="lateral friction coefficient")
+    visual_only: bool = Field(False, description="a goal marker: drawn only, no collision, no mass")
+    fixed: bool = Field(False, description="never moves (mass 0)")
 
     @field_validator("size")
     @classmethod
@@ -166,33 +185,73 @@ class PrimitiveObject(_ObjectBase):
             return size
         expected = {"box": 3, "sphere": 1, "cylinder": 2, "capsule": 2}[shape]
         if len(size) != expected:
-            meaning = {"box": "[half_x, half_y, half_z]", "sphere": "[radius]", "cylinder": "[radius, length]",
-                       "capsule": "[radius, length]"}[shape]
-            raise ValueError(f"a {shape} needs size {meaning} ({expected} numbers), got {size}")
-        if any(v <= 0 or v > 2.0 for v in size):
-            raise ValueError(f"every size must be in (0, 2] metres, got {size}")
+            raise ValueError(f"a {shape} needs size {SIZE_MEANING[shape]} ({expected} numbers, full extents in metres), "
+                             f"got {size}")
+        if any(v <= 0 or v > MAX_EXTENT for v in size):
+            raise ValueError(f"every size must be in (0, {MAX_EXTENT:g}] metres (full extents), got {size}")
+        if shape == "capsule" and size[1] < size[0]:
+            raise ValueError(f"a capsule's height covers both round caps, so it is at least its diameter: got "
+                             f"diameter {size[0]} and height {size[1]} (fix: e.g. [{size[0]}, {round(size[0] * 2, 4)}])")
         return size
+
+    def half_extents(self) -> tuple[float, float, float]:
+        """Half the bounding box along the object's own x, y, z (metres)."""
+        s = [float(v) for v in self.size]
+        if self.shape == "box":
+            return s[0] / 2, s[1] / 2, s[2] / 2
+        if self.shape == "sphere":
+            return s[0] / 2, s[0] / 2, s[0] / 2
+        return s[0] / 2, s[0] / 2, s[1] / 2
+
+    def extents(self) -> tuple[float, float, float]:
+        """The full bounding box along the object's own x, y, z (metres)."""
+        hx, hy, hz = self.half_extents()
+        return 2 * hx, 2 * hy, 2 * hz
+
+
+#: What `size` holds per shape (full extents, metres).
+SIZE_MEANING = {"box": "[x, y, z]", "sphere": "[diameter]", "cylinder": "[diameter, height]",
+                "capsule": "[diameter, height]"}
+#: The largest full extent a primitive may have (metres); old half-extent specs go up to 2 m, i.e. 4 m full.
+MAX_EXTENT = 4.0
+
+
+def legacy_size_to_full(shape: str, size: list[float]) -> list[float]:
+    """A size written in the old convention (box half extents; sphere [r]; cylinder [r, length]; capsule
+    [r, length of the straight part]) as full extents (box [x, y, z]; sphere [d]; cylinder / capsule [d, height])."""
+    s = [float(v) for v in size]
+    if shape == "box":
+        return [2 * v for v in s]
+    if shape == "sphere":
+        return [2 * v for v in s[:1]] + s[1:]
+    if shape in ("cylinder", "capsule") and len(s) >= 2:
+        height = s[1] + (2 * s[0] if shape == "capsule" else 0.0)
+        return [2 * s[0], height, *s[2:]]
+    return s
 
 
 class AssetObject(_ObjectBase):
     """A catalog asset (see `roboskill.sim.catalog`) or a path to a .urdf / .obj file."""
 
     kind: Literal["asset"] = "asset"
-    asset: str
-    scale: float = Field(1.0, gt=0.0, le=20.0)
-    mass: float | None = Field(None, ge=0.0)
-    fixed: bool = False
+    asset: str = Field(description="a `catalog` name, or a path to a .urdf / .obj file")
+    scale: float = Field(1.0, gt=0.0, le=20.0, description=(
+        "multiplies the catalog size (catalog sizes are full extents x, y, z in metres at scale 1)"))
+    mass: float | None = Field(None, ge=0.0, description="kg; null keeps the file's mass")
+    fixed: bool = Field(False, description="never moves")
 
 
 class ArticulatedObject(_ObjectBase):
     """A procedurally generated articulated object (see `roboskill.sim.articulated`)."""
 
     kind: Literal["articulated"] = "articulated"
-    articulation: ArticulationKind
-    params: dict[str, float | int | str] = Field(default_factory=dict)
-    initial_joints: dict[str, float] = Field(default_factory=dict)
-    """Joint local name -> open fraction 0..1."""
-    randomize_joints: float = Field(0.0, ge=0.0, le=1.0)
+    articulation: ArticulationKind = Field(description=(
+        "the generator; its front (handles, opening) faces -x, towards the robot, at yaw 0"))
+    params: dict[str, float | int | str] = Field(default_factory=dict, description=(
+        "generator parameters (lengths in metres, counts), e.g. {\"n_drawers\": 2}; omit for the defaults"))
+    initial_joints: dict[str, float] = Field(default_factory=dict, description=(
+        "joint local name (drawer_0, door, lid, button, lever, slider, knob) -> open fraction 0 (closed) .. 1 (open)"))
+    randomize_joints: float = Field(0.0, ge=0.0, le=1.0, description="± open fraction added to each joint at every reset")
 
     @field_validator("initial_joints")
     @classmethod
@@ -209,12 +268,36 @@ SceneObject = Annotated[PrimitiveObject | AssetObject | ArticulatedObject, Field
 class SceneSpec(_Model):
     """A whole scene: robot, table and objects. Load with `SceneSpec.from_file`, save with `to_file`."""
 
-    name: str
+    name: str = Field(description="snake_case scene name")
     description: str = ""
-    robot: Literal["panda", "xarm6", "kuka"] = "panda"
-    table: bool = True
+    robot: Literal["panda", "xarm6", "kuka"] = Field("panda", description=(
+        "the arm at (-0.6, 0, 0) facing +x; panda and xarm6 have a parallel gripper (8 / 8.5 cm opening), kuka none"))
+    table: bool = Field(True, description="a table whose top is z = 0 (x in [-0.85, 0.65], y in [-0.5, 0.5])")
     objects: list[SceneObject] = Field(default_factory=list)
     start_randomization: StartRandomization = Field(default_factory=StartRandomization)
+    size_convention: SkipJsonSchema[SizeConvention] = Field(SIZE_CONVENTION, description=(
+        "how primitive sizes are written: full_extents (always, once validated); a spec stored before the "
+        "convention existed is read as half_extents and converted on loading (see `stored_spec_data`)"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_sizes(cls, data: Any) -> Any:
+        """Old data (`size_convention: half_extents`) is converted to full extents once, here, so every
+        consumer (builder, validation, State API, prompts) sees one convention."""
+        if not isinstance(data, dict) or data.get("size_convention") != "half_extents":
+            return data
+        objects = data.get("objects")
+        converted: Any = objects
+        if isinstance(objects, list):
+            converted = []
+            for obj in objects:
+                if isinstance(obj, dict) and obj.get("kind", "primitive") == "primitive" \
+                        and isinstance(obj.get("size"), list) and all(isinstance(v, (int, float)) for v in obj["size"]):
+                    obj = {**obj, "size": legacy_size_to_full(str(obj.get("shape")), obj["size"])}
+                elif isinstance(obj, PrimitiveObject):
+                    obj = obj.model_copy(update={"size": legacy_size_to_full(obj.shape, obj.size)})
+                converted.append(obj)
+        return {**data, "objects": converted, "size_convention": SIZE_CONVENTION}
 
     def object(self, name: str) -> PrimitiveObject | AssetObject | ArticulatedObject:
         """The object called `name` (KeyError listing the known names otherwise)."""
@@ -227,6 +310,14 @@ class SceneSpec(_Model):
         return [o.name for o in self.objects]
 
     # ------------------------------------------------------------------------------------- file I/O
+    @classmethod
+    def from_stored(cls, data: Any, *, source: str = "stored spec") -> SceneSpec:
+        """A spec read back from storage (a skill record, a run checkpoint, a saved scene.json): a mapping
+        without `size_convention` was written before sizes became full extents and is read as half extents."""
+        if isinstance(data, SceneSpec):
+            return data
+        return cls.from_dict(stored_spec_data(data), source=source)
+
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "spec") -> SceneSpec:
         """Validate a plain mapping; SpecError lists every schema problem with its field path."""
@@ -282,6 +373,27 @@ class SceneSpec(_Model):
         return path
 
 
+def stored_spec_data(data: Any) -> Any:
+    """Mark scene data read back from storage: a mapping without `size_convention` predates full-extent
+    sizes, so it gets `size_convention: half_extents` (validation then converts it once). Specs written by
+    a model or a person are never passed through here: for them a missing key means full extents."""
+    if isinstance(data, dict) and "size_convention" not in data:
+        return {**data, "size_convention": "half_extents"}
+    return data
+
+
+def suggested_placement(fix: str) -> dict[str, Any] | None:
+    """The placement a validation fix spells out (`... "placement": {...} ...`) as a mapping, or None."""
+    m = re.search(r'"placement":\s*(\{[^{}]*\})', fix or "")
+    if not m:
+        return None
+    try:
+        value = json.loads(m.group(1))
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def _loc_to_str(loc: tuple[Any, ...], data: Any) -> str:
     """Turn ('objects', 2, 'primitive', 'size') into 'objects[2] (cube).size' — readable for designers."""
     parts: list[str] = []
@@ -323,5 +435,6 @@ def format_validation_error(exc: ValidationError, data: Any, source: str) -> str
 
 __all__ = [
     "ARTICULATION_KINDS", "ArticulatedObject", "AssetObject", "Placement", "PrimitiveObject", "RELATION_FIELDS",
-    "Randomization", "SceneObject", "StartRandomization", "SceneSpec", "SpecError", "Vec3",
+    "Randomization", "SIZE_CONVENTION", "SIZE_MEANING", "SceneObject", "SizeConvention", "StartRandomization",
+    "SceneSpec", "SpecError", "Vec3", "legacy_size_to_full", "stored_spec_data", "suggested_placement",
 ]

@@ -240,16 +240,10 @@ class State:
             obj = spec.object(name) if spec is not None else None
         except KeyError:
             return None
-        size = getattr(obj, "size", None)
-        shape = getattr(obj, "shape", None)
-        if not size or shape is None:
+        half = getattr(obj, "half_extents", None)
+        if half is None or not getattr(obj, "size", None):
             return None
-        if shape == "box":
-            return np.array(size[:3], dtype=float)
-        if shape == "sphere":
-            return np.full(3, float(size[0]))
-        r, length = float(size[0]), float(size[1])
-        return np.array([r, r, length / 2 + (r if shape == "capsule" else 0.0)])
+        return np.array(half(), dtype=float)  # the spec's full extents, halved (roboskill.sim.spec)
 
     def _contacts(self, a: str, b: str) -> bool:
         ka, ba, la = self._kind(a)

@@ -89,7 +89,7 @@ def refusal(reason: str = "cloth is deformable") -> dict:
 
 
 def scene(name: str = "push_cube_left", *, bad: bool = False) -> dict:
-    obj = {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.02, 0.02, 0.02],
+    obj = {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.04, 0.04, 0.04],
            "placement": {"on": "table"}}
     if bad:
         obj["name"] = "bad_cube"

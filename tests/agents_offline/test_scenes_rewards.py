@@ -182,7 +182,7 @@ def test_unbuildable_scene_is_reported_by_the_builder():
     from roboskill.sim.spec import SceneSpec
 
     spec = SceneSpec.model_validate({"name": "x", "objects": [
-        {"kind": "primitive", "name": "far_block", "shape": "box", "size": [0.02, 0.02, 0.02],
+        {"kind": "primitive", "name": "far_block", "shape": "box", "size": [0.04, 0.04, 0.04],
          "placement": {"on": "table", "offset": [0.5, 0.38]}}]})
     with pytest.raises(SceneValidationError) as exc:
         cid = p.connect(p.DIRECT)

@@ -162,7 +162,7 @@ def _lift_scene() -> Any:
     from roboskill.sim.spec import SceneSpec
 
     return SceneSpec.from_dict({"name": "s", "objects": [
-        {"kind": "primitive", "name": "obj_0", "shape": "box", "size": [0.025] * 3, "color": [0.85, 0.15, 0.15, 1],
+        {"kind": "primitive", "name": "obj_0", "shape": "box", "size": [0.05] * 3, "color": [0.85, 0.15, 0.15, 1],
          "placement": {"on": "table", "offset": [0.05, 0.0]}}]})
 
 

@@ -30,18 +30,18 @@ def _at(x: float, y: float, euler: tuple[float, float, float] = (0.0, 0.0, 0.0))
     return {"on": "table", "offset": [x, y], "euler": list(euler)}
 
 
-def block(name: str, color: tuple, x: float, y: float, half: float = 0.025) -> dict[str, Any]:
-    return {"kind": "primitive", "name": name, "shape": "box", "size": [half] * 3, "color": list(color),
+def block(name: str, color: tuple, x: float, y: float, side: float = 0.05) -> dict[str, Any]:
+    return {"kind": "primitive", "name": name, "shape": "box", "size": [side] * 3, "color": list(color),
             "placement": _at(x, y)}
 
 
-def ball(name: str, color: tuple, x: float, y: float, r: float = 0.025) -> dict[str, Any]:
-    return {"kind": "primitive", "name": name, "shape": "sphere", "size": [r], "color": list(color),
+def ball(name: str, color: tuple, x: float, y: float, d: float = 0.05) -> dict[str, Any]:
+    return {"kind": "primitive", "name": name, "shape": "sphere", "size": [d], "color": list(color),
             "placement": _at(x, y)}
 
 
-def cylinder(name: str, r: float, length: float, x: float, y: float, color: tuple = RED) -> dict[str, Any]:
-    return {"kind": "primitive", "name": name, "shape": "cylinder", "size": [r, length], "color": list(color),
+def cylinder(name: str, d: float, height: float, x: float, y: float, color: tuple = RED) -> dict[str, Any]:
+    return {"kind": "primitive", "name": name, "shape": "cylinder", "size": [d, height], "color": list(color),
             "placement": _at(x, y)}
 
 
@@ -199,7 +199,7 @@ CASES: dict[str, Case] = {
         into_link("cubelet", "dresser", "drawer_0"),
         {"bottom drawer": into_link("cubelet", "dresser", "drawer_1")}),
     "green_ball_into_lidded_box": Case(
-        [ball("pea", GREEN, -0.1, 0.2, r=0.02), art("chest", "lid_box", 0.15, -0.05, {"lid": 0.9})],
+        [ball("pea", GREEN, -0.1, 0.2, d=0.04), art("chest", "lid_box", 0.15, -0.05, {"lid": 0.9})],
         into("pea", "chest", link=-1),
         {"left on the table": move("pea", dx=0.05)}),
     "pull_top_drawer_10cm": Case(
@@ -242,7 +242,7 @@ CASES: dict[str, Case] = {
         joint("pane", "slider", frac=0.7),
         {"a crack": joint("pane", "slider", frac=0.3)}),
     "shove_puck_left_10cm": Case(
-        [cylinder("disc", 0.035, 0.02, 0.0, -0.05), block("other", RED, 0.0, 0.2)],
+        [cylinder("disc", 0.07, 0.02, 0.0, -0.05), block("other", RED, 0.0, 0.2)],
         move("disc", dy=0.10),
         {"to the right": move("disc", dy=-0.10), "lifted across": move("disc", dy=0.10, dz=0.1, settle=False)}),
     "nudge_yellow_block_away_15cm": Case(
@@ -254,7 +254,7 @@ CASES: dict[str, Case] = {
         move("marble_x", dy=-0.12),
         {"to the left": move("marble_x", dy=0.12)}),
     "tip_can_on_its_side": Case(
-        [cylinder("tin", 0.025, 0.08, 0.0, 0.0)],
+        [cylinder("tin", 0.05, 0.08, 0.0, 0.0)],
         move("tin", dz=-0.01, euler=(math.pi / 2, 0.0, 0.0)),
         {"slid upright": move("tin", dx=0.1)}),
     "topple_domino": Case(
@@ -338,12 +338,12 @@ def test_started_open_drawer_does_not_count_as_opened():
 def test_categories_and_colours_come_from_the_spec():
     spec = SceneSpec.from_dict({"name": "s", "objects": [
         block("a", (0.8, 0.15, 0.1, 1.0), 0, 0), ball("b", (0.1, 0.6, 0.3, 1.0), 0.1, 0.1),
-        cylinder("c", 0.035, 0.02, -0.1, 0.1), cylinder("d", 0.025, 0.08, -0.1, -0.1),
+        cylinder("c", 0.07, 0.02, -0.1, 0.1), cylinder("d", 0.05, 0.08, -0.1, -0.1),
         asset("e", "mug", 0.1, -0.2), asset("f", "red_ball", 0.2, 0.2),
         art("g", "knob", 0.2, -0.2),
-        {"kind": "primitive", "name": "marker", "shape": "cylinder", "size": [0.04, 0.002],
+        {"kind": "primitive", "name": "marker", "shape": "cylinder", "size": [0.08, 0.002],
          "color": [0.1, 0.9, 0.2, 0.5], "visual_only": True, "fixed": True, "mass": 0.0, "placement": _at(0.0, 0.3)},
-        {"kind": "primitive", "name": "slab", "shape": "box", "size": [0.06, 0.06, 0.008], "color": list(RED),
+        {"kind": "primitive", "name": "slab", "shape": "box", "size": [0.12, 0.12, 0.016], "color": list(RED),
          "placement": _at(0.0, -0.3)},
     ]})
     cats = {o.name: object_category(o) for o in spec.objects}

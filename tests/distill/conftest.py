@@ -22,9 +22,9 @@ BLUE = [0.0, -0.15, 0.12]
 
 def two_marker_scene() -> SceneSpec:
     return SceneSpec.model_validate({"name": "two_markers", "objects": [
-        {"kind": "primitive", "name": "red_marker", "shape": "sphere", "size": [0.02], "color": [0.9, 0.1, 0.1, 1],
+        {"kind": "primitive", "name": "red_marker", "shape": "sphere", "size": [0.04], "color": [0.9, 0.1, 0.1, 1],
          "visual_only": True, "placement": {"position": RED}},
-        {"kind": "primitive", "name": "blue_marker", "shape": "sphere", "size": [0.02], "color": [0.1, 0.1, 0.9, 1],
+        {"kind": "primitive", "name": "blue_marker", "shape": "sphere", "size": [0.04], "color": [0.1, 0.1, 0.9, 1],
          "visual_only": True, "placement": {"position": BLUE}}]})
 
 

@@ -240,10 +240,10 @@ def test_validate_scene_reports_problems_never_raises(objects: list[dict], robot
 
 @pytest.mark.parametrize("obj, field", [
     ({"kind": "primitive", "name": "cube", "shape": "box", "size": [0.02, float("nan"), 0.02]}, "size[1]"),
-    ({"kind": "primitive", "name": "cube", "shape": "box", "size": [0.02] * 3,
+    ({"kind": "primitive", "name": "cube", "shape": "box", "size": [0.04] * 3,
       "placement": {"position": [float("inf"), 0, 0.1]}}, "placement.position[0]"),
-    ({"kind": "primitive", "name": "cube", "shape": "box", "size": [0.02] * 3, "mass": float("inf")}, "mass"),
-    ({"kind": "primitive", "name": "cube", "shape": "box", "size": [0.02] * 3,
+    ({"kind": "primitive", "name": "cube", "shape": "box", "size": [0.04] * 3, "mass": float("inf")}, "mass"),
+    ({"kind": "primitive", "name": "cube", "shape": "box", "size": [0.04] * 3,
       "placement": {"on": "table", "offset": [float("nan"), 0]}}, "placement.offset[0]"),
 ])
 def test_non_finite_numbers_are_schema_errors(obj: dict, field: str) -> None:

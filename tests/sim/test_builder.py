@@ -28,8 +28,8 @@ def _aabb(world, name):
 
 def test_on_table_and_explicit_positions() -> None:
     spec = _spec([
-        {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.02, 0.02, 0.03], "placement": {"on": "table", "offset": [0.05, -0.1]}},
-        {"kind": "primitive", "name": "ball", "shape": "sphere", "size": [0.03], "placement": {"position": [-0.1, 0.2, 0.03]}},
+        {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.04, 0.04, 0.06], "placement": {"on": "table", "offset": [0.05, -0.1]}},
+        {"kind": "primitive", "name": "ball", "shape": "sphere", "size": [0.06], "placement": {"position": [-0.1, 0.2, 0.03]}},
     ])
     with build_scene(spec, seed=0) as world:
         lo, hi = _aabb(world, "cube")
@@ -45,14 +45,14 @@ def test_on_table_and_explicit_positions() -> None:
 
 def test_relations_resolve() -> None:
     spec = _spec([
-        {"kind": "primitive", "name": "base", "shape": "box", "size": [0.03, 0.03, 0.03], "placement": {"on": "table"}},
-        {"kind": "primitive", "name": "top", "shape": "box", "size": [0.02, 0.02, 0.02], "placement": {"on": "base"}},
-        {"kind": "primitive", "name": "l", "shape": "box", "size": [0.02, 0.02, 0.02], "placement": {"left_of": "base", "distance": 0.15}},
-        {"kind": "primitive", "name": "r", "shape": "box", "size": [0.02, 0.02, 0.02], "placement": {"right_of": "base", "distance": 0.15}},
-        {"kind": "primitive", "name": "f", "shape": "box", "size": [0.02, 0.02, 0.02], "placement": {"front_of": "base", "distance": 0.15}},
-        {"kind": "primitive", "name": "b", "shape": "box", "size": [0.02, 0.02, 0.02], "placement": {"behind": "base", "distance": 0.15}},
+        {"kind": "primitive", "name": "base", "shape": "box", "size": [0.06, 0.06, 0.06], "placement": {"on": "table"}},
+        {"kind": "primitive", "name": "top", "shape": "box", "size": [0.04, 0.04, 0.04], "placement": {"on": "base"}},
+        {"kind": "primitive", "name": "l", "shape": "box", "size": [0.04, 0.04, 0.04], "placement": {"left_of": "base", "distance": 0.15}},
+        {"kind": "primitive", "name": "r", "shape": "box", "size": [0.04, 0.04, 0.04], "placement": {"right_of": "base", "distance": 0.15}},
+        {"kind": "primitive", "name": "f", "shape": "box", "size": [0.04, 0.04, 0.04], "placement": {"front_of": "base", "distance": 0.15}},
+        {"kind": "primitive", "name": "b", "shape": "box", "size": [0.04, 0.04, 0.04], "placement": {"behind": "base", "distance": 0.15}},
         {"kind": "asset", "name": "tray", "asset": "tray", "fixed": True, "placement": {"on": "table", "offset": [0.0, -0.32]}},
-        {"kind": "primitive", "name": "in_tray", "shape": "box", "size": [0.02, 0.02, 0.02], "placement": {"inside": "tray"}},
+        {"kind": "primitive", "name": "in_tray", "shape": "box", "size": [0.04, 0.04, 0.04], "placement": {"inside": "tray"}},
     ])
     with build_scene(spec, seed=0) as world:
         c = {n: (world.object_aabb(n)[0] + world.object_aabb(n)[1]) / 2 for n in world.spec.object_names()}
@@ -71,7 +71,7 @@ def test_inside_a_drawer_follows_the_drawer() -> None:
     spec = _spec([
         {"kind": "articulated", "name": "cab", "articulation": "drawer_cabinet", "initial_joints": {"drawer_0": 0.8},
          "placement": {"position": [0.1, 0.0, 0.0]}},
-        {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.015, 0.015, 0.015], "placement": {"inside": "cab.drawer_0"}},
+        {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.03, 0.03, 0.03], "placement": {"inside": "cab.drawer_0"}},
     ])
     with build_scene(spec, seed=0) as world:
         body, idx = world.links["cab.drawer_0"]

@@ -21,9 +21,9 @@ def _scene(*objects: dict, randomize: dict | None = None) -> SceneSpec:
     return SceneSpec.from_dict(data)
 
 
-BLOCK = {"kind": "primitive", "name": "red_block", "shape": "box", "size": [0.02, 0.02, 0.02],
+BLOCK = {"kind": "primitive", "name": "red_block", "shape": "box", "size": [0.04, 0.04, 0.04],
          "placement": {"on": "table", "offset": [0.0, 0.0]}}
-PLATE = {"kind": "primitive", "name": "plate", "shape": "box", "size": [0.06, 0.06, 0.01],
+PLATE = {"kind": "primitive", "name": "plate", "shape": "box", "size": [0.12, 0.12, 0.02],
          "placement": {"on": "table", "offset": [0.05, 0.15]}, "fixed": True}
 CABINET = {"kind": "articulated", "name": "cabinet", "articulation": "drawer_cabinet",
            "placement": {"position": [0.25, 0.0, 0.0], "euler": [0, 0, 3.14159]}}

@@ -63,7 +63,7 @@ def test_kuka_gripper_is_a_noop() -> None:
 
 def test_step_is_fast() -> None:
     with build_scene(SceneSpec.from_dict({"name": "push", "objects": [
-            {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.02] * 3, "placement": {"on": "table"}}]})) as world:
+            {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.04] * 3, "placement": {"on": "table"}}]})) as world:
         r = world.robot
         rng = np.random.default_rng(0)
         n = 1000

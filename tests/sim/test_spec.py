@@ -20,7 +20,7 @@ def test_every_example_spec_loads() -> None:
 
 
 def test_yaml_on_key_is_not_a_boolean() -> None:
-    spec = SceneSpec.from_text("name: s\nobjects:\n  - {kind: primitive, name: c, shape: box, size: [0.02, 0.02, 0.02], placement: {on: table}}\n")
+    spec = SceneSpec.from_text("name: s\nobjects:\n  - {kind: primitive, name: c, shape: box, size: [0.04, 0.04, 0.04], placement: {on: table}}\n")
     assert spec.objects[0].placement.on == "table"
 
 

@@ -14,9 +14,9 @@ SPEC = {
     "name": "state_test",
     "start_randomization": {"xy": 0.0, "yaw": 0.0, "joints": 0.0},  # positions compared with the spec's own
     "objects": [
-        {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.02, 0.02, 0.02],
+        {"kind": "primitive", "name": "cube", "shape": "box", "size": [0.04, 0.04, 0.04],
          "placement": {"on": "table", "offset": [0.0, -0.1]}},
-        {"kind": "primitive", "name": "top", "shape": "box", "size": [0.015, 0.015, 0.015],
+        {"kind": "primitive", "name": "top", "shape": "box", "size": [0.03, 0.03, 0.03],
          "color": [0, 0, 1, 1], "placement": {"on": "cube"}},
         {"kind": "articulated", "name": "cabinet", "articulation": "drawer_cabinet", "params": {"n_drawers": 2},
          "initial_joints": {"drawer_0": 0.5},

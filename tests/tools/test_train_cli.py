@@ -13,7 +13,7 @@ objects:
   - kind: primitive
     name: cube
     shape: box
-    size: [0.02, 0.02, 0.02]
+    size: [0.04, 0.04, 0.04]
     placement: {on: table, offset: [0.0, -0.05]}
 """
 

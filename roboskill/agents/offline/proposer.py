@@ -117,7 +117,7 @@ def _mat_like(t: ObjectType) -> bool:
     """A thin, wide surface something can be pushed onto (plate, chopping board, saucer, notebook)."""
     if not t.surface or t.graspable or t.source != "primitive" or t.half_height > 0.012 or not t.size:
         return False
-    return (t.size[0] if t.shape != "box" else min(t.size[0], t.size[1])) >= 0.06
+    return (t.size[0] if t.shape != "box" else min(t.size[0], t.size[1])) >= 0.12  # full extents: 12 cm across
 
 
 def frame_domain_of(frame: TaskFrame) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from roboskill.agents.offline.frames import ObjRef, TaskFrame
 from roboskill.agents.offline.vocab import COLORS, MARKER_COLOR, SIZES
+from roboskill.sim.spec import suggested_placement
 
 WORKSPACE_X = (-0.25, 0.35)
 WORKSPACE_Y = (-0.4, 0.4)
@@ -27,6 +28,7 @@ _BASE = (-0.6, 0.0)
 _REACH_XY = (0.32, 0.78)  # horizontal reach from the robot base at table height (sim/validation.py model)
 _MIN_GAP = 0.12
 MARKER_NAME = "target"
+GRIP_LIMIT = 0.075  # widest graspable width (m): the Panda's gripper opens 8 cm
 
 
 def _round(v: float) -> float:
@@ -57,13 +59,30 @@ def _free_spot(rng: random.Random, taken: list[tuple[float, float]], xr=_LOOSE_X
     return 0.0, rng.uniform(-0.1, 0.1)
 
 
+#: Approximate half widths (m) of catalog assets on the table, to keep layouts from overlapping.
+_ASSET_HALF_WIDTH = {"tray": 0.13, "mug": 0.07, "teddy": 0.07, "jenga": 0.08, "duck": 0.05, "lego": 0.02,
+                     "domino": 0.03, "cube": 0.03, "sphere": 0.03}
+
+
+def _half_width(ref: ObjRef) -> float:
+    """Half the widest horizontal extent of a movable object (primitive sizes are full extents)."""
+    t = ref.type
+    if t.source == "primitive" and t.size:
+        scale = SIZES.get(ref.size or "", 1.0)
+        return scale * (max(t.size[0], t.size[1]) if t.shape == "box" else t.size[0]) / 2
+    return _ASSET_HALF_WIDTH.get(t.asset or t.key, 0.05)
+
+
 def _object_entry(ref: ObjRef, placement: dict[str, Any]) -> dict[str, Any]:
     """The SceneSpec object for a movable reference (primitive or catalog asset)."""
     t = ref.type
     name = ref.scene_name()
     if t.source == "primitive":
         scale = SIZES.get(ref.size or "", 1.0)
-        size = [_round(s * scale) for s in t.size]
+        if t.graspable:  # "a large puck" must still fit the 8 cm gripper across one horizontal direction
+            across = min(t.size[0], t.size[1]) if t.shape == "box" else t.size[0]
+            scale = min(scale, max(1.0, GRIP_LIMIT / across))
+        size = [_round(s * scale) for s in t.size]  # full extents (box [x, y, z]; sphere [d]; cylinder [d, h])
         color = list(COLORS.get(ref.color or "") or t.rgba or (0.8, 0.2, 0.2, 1.0))
         return {"kind": "primitive", "name": name, "shape": t.shape, "size": size, "color": color,
                 "mass": 0.1 if t.graspable else 0.3, "friction": 1.0 if t.graspable else 0.6,
@@ -120,13 +139,18 @@ def build_scene_dict(frame: TaskFrame, rng: random.Random, *, name: str, descrip
     movable = [r for r in (frame.obj, frame.dest) if r is not None and r.type.source != "articulated"]
     names: set[str] = {o["name"] for o in objects}
     dx, dy = goal_offset(frame) if frame.verb in ("push", "slide") else (0.0, 0.0)
+    widest = 0.0  # half width of the widest loose object placed so far
     for ref in movable:
         if ref.scene_name() in names:  # two objects of one type and colour: disambiguate
             ref.name = f"{ref.scene_name()}_{len(names)}"
+        base_gap = gap if art is not None else _MIN_GAP
+        own = _half_width(ref)
+        need = max(base_gap, own + widest + 0.03) if widest else base_gap  # footprints never overlap (a tray is 26 cm)
         for _ in range(50):  # the goal of a push/slide must be reachable too
-            x, y = _free_spot(rng, taken, loose_x, loose_y, gap if art is not None else _MIN_GAP)
+            x, y = _free_spot(rng, taken, loose_x, loose_y, need)
             if reachable_xy(x + dx, y + dy):
                 break
+        widest = max(widest, own)
         taken.append((x, y))
         objects.append(_object_entry(ref, _on_table(x, y)))
         names.add(ref.scene_name())
@@ -160,7 +184,7 @@ def _marker_entry(frame: TaskFrame, objects: list[dict[str, Any]], rng: random.R
                 break
     tx = min(max(ox + dx, WORKSPACE_X[0] + 0.03), WORKSPACE_X[1] - 0.03)
     ty = min(max(oy + dy, WORKSPACE_Y[0] + 0.03), WORKSPACE_Y[1] - 0.03)
-    return {"kind": "primitive", "name": MARKER_NAME, "shape": "cylinder", "size": [0.04, 0.002],
+    return {"kind": "primitive", "name": MARKER_NAME, "shape": "cylinder", "size": [0.08, 0.002],
             "color": list(MARKER_COLOR), "mass": 0.0, "visual_only": True, "fixed": True,
             "placement": _on_table(tx, ty)}
 
@@ -204,6 +228,11 @@ def repair_scene(previous: dict[str, Any], errors: list[Any], frame: TaskFrame, 
             fresh = build_scene_dict(frame, rng, name=spec["name"], description=spec.get("description", ""))
             return fresh, [f"rebuilt the layout ({err.get('message', 'scene-level error')})"]
         oname = obj.get("name")
+        suggested = suggested_placement(str(err.get("fix") or ""))
+        if suggested is not None:  # the validator names a whole placement (pose and orientation): take it as is
+            obj["placement"] = suggested
+            notes.append(f"placed {oname} as the validator suggested: {suggested}")
+            continue
         fixed_pos = re.search(r"\[\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)(?:\s*,\s*(-?\d+(?:\.\d+)?))?\s*\]",
                               str(err.get("fix") or ""))
         fixed_xy = re.search(r"x\s*=\s*(-?\d+(?:\.\d+)?)\s*,\s*y\s*=\s*(-?\d+(?:\.\d+)?)", str(err.get("fix") or ""))
@@ -216,7 +245,7 @@ def repair_scene(previous: dict[str, Any], errors: list[Any], frame: TaskFrame, 
                 and obj.get("kind") == "asset":
             placement = obj.get("placement") or _on_table(0.05, 0.0)
             obj.clear()
-            obj.update({"kind": "primitive", "name": oname, "shape": "box", "size": [0.025, 0.025, 0.025],
+            obj.update({"kind": "primitive", "name": oname, "shape": "box", "size": [0.05, 0.05, 0.05],
                         "color": list(COLORS["orange"]), "placement": placement})
             notes.append(f"replaced asset {oname} by a 5 cm box")
         elif re.search(r"too (large|big|heavy|wide|tall)|size|exceeds|graspable|gripper", text) and obj.get("size"):

@@ -24,8 +24,9 @@ class ObjectType:
     """One kind of thing the model can put in a task.
 
     `family` is what task signatures compare (so "the red cube" and "the blue cube" are the same skill);
-    `nouns` are interchangeable phrasings; `size` is the primitive's size list (contract: box half
-    extents, sphere [r], cylinder/capsule [r, length]) or an approximate half height for assets.
+    `nouns` are interchangeable phrasings; `size` is the primitive's size list in the scene spec's
+    convention: FULL extents in metres (box [x, y, z]; sphere [diameter]; cylinder / capsule [diameter,
+    height]). Assets have no size here (the catalog measures them); `half_height` approximates theirs.
     """
 
     key: str
@@ -64,22 +65,22 @@ _GRASPABLE_VERBS = ("pick", "lift", "place", "push", "slide", "stack", "put_insi
 
 PRIMITIVES: tuple[ObjectType, ...] = (
     ObjectType("block", "primitive", "block", ("block", "cube", "wooden block", "toy block"), "box",
-               (0.025, 0.025, 0.025), surface=True, verbs=_GRASPABLE_VERBS),
+               (0.05, 0.05, 0.05), surface=True, verbs=_GRASPABLE_VERBS),
     ObjectType("brick", "primitive", "brick", ("brick", "rectangular brick", "oblong block"), "box",
-               (0.04, 0.02, 0.02), surface=True, half_height=0.02, verbs=_GRASPABLE_VERBS),
+               (0.08, 0.04, 0.04), surface=True, half_height=0.02, verbs=_GRASPABLE_VERBS),
     ObjectType("ball", "primitive", "ball", ("ball", "sphere", "marble", "rubber ball"), "sphere",
-               (0.025,), rollable=True, verbs=("pick", "lift", "place", "push", "put_inside", "reach")),
+               (0.05,), rollable=True, verbs=("pick", "lift", "place", "push", "put_inside", "reach")),
     ObjectType("can", "primitive", "can", ("can", "cylinder", "tin can", "canister"), "cylinder",
-               (0.025, 0.08), half_height=0.04, verbs=("pick", "lift", "place", "push", "put_inside", "reach")),
+               (0.05, 0.08), half_height=0.04, verbs=("pick", "lift", "place", "push", "put_inside", "reach")),
     ObjectType("puck", "primitive", "puck", ("puck", "disc", "flat disc", "hockey puck"), "cylinder",
-               (0.035, 0.02), half_height=0.01, verbs=("push", "slide", "pick", "place", "reach")),
+               (0.07, 0.02), half_height=0.01, verbs=("push", "slide", "pick", "place", "reach")),
     ObjectType("peg", "primitive", "peg", ("peg", "dowel", "short rod"), "cylinder",
-               (0.012, 0.08), half_height=0.04, verbs=("pick", "lift", "place", "put_inside", "reach")),
+               (0.024, 0.08), half_height=0.04, verbs=("pick", "lift", "place", "put_inside", "reach")),
     ObjectType("plate", "primitive", "plate", ("plate", "flat tile", "coaster", "square tile"), "box",
-               (0.06, 0.06, 0.008), half_height=0.008, surface=True, graspable=False,
+               (0.12, 0.12, 0.016), half_height=0.008, surface=True, graspable=False,
                verbs=("push", "slide")),
     ObjectType("bar", "primitive", "bar", ("bar", "stick", "slat", "rod"), "box",
-               (0.06, 0.012, 0.012), half_height=0.012, verbs=("pick", "lift", "push", "slide", "place")),
+               (0.12, 0.024, 0.024), half_height=0.012, verbs=("pick", "lift", "push", "slide", "place")),
 )
 
 ASSETS: tuple[ObjectType, ...] = (
@@ -147,10 +148,11 @@ _FLAT = ("push", "slide", "reach")
 
 def _ev(key: str, domain: str, nouns: tuple[str, ...], shape: str, size: tuple[float, ...],
         rgba: tuple[float, float, float, float], verbs: tuple[str, ...] = _GRASP, **kw: Any) -> ObjectType:
-    half = size[0] if shape == "sphere" else (size[1] / 2 if shape in ("cylinder", "capsule") else size[2])
-    across = 2 * (size[0] if shape != "box" else max(size[0], size[1]))
+    # sizes are full extents: sphere [d]; cylinder / capsule [d, height]; box [x, y, z]
+    half = size[0] / 2 if shape == "sphere" else (size[1] / 2 if shape in ("cylinder", "capsule") else size[2] / 2)
+    across = size[0] if shape != "box" else max(size[0], size[1])
     flat = verbs == _FLAT
-    steady = verbs == _BOXY and min(size[0], size[1]) >= 0.028  # wide enough to put things on
+    steady = verbs == _BOXY and min(size[0], size[1]) >= 0.056  # wide enough to put things on
     surface = kw.pop("surface", flat or steady)
     return ObjectType(key, "primitive", key, nouns, shape, size, graspable=not flat, surface=surface, stackable=steady,
                       colorable=kw.pop("colorable", False), rollable=shape == "sphere", half_height=half, verbs=verbs,
@@ -163,85 +165,85 @@ _GLASS, _PINK, _BLUE, _ORANGE = (0.75, 0.9, 0.95, 0.6), (0.95, 0.6, 0.7, 1.0), (
 
 EVERYDAY: tuple[ObjectType, ...] = (
     # kitchen and pantry
-    _ev("lemon", "kitchen", ("lemon", "ripe lemon", "juicy lemon"), "sphere", (0.03,), _YELLOW),
-    _ev("apple", "kitchen", ("apple", "red apple", "crisp apple"), "sphere", (0.035,), _RED),
-    _ev("tomato", "kitchen", ("tomato", "plum tomato", "vine tomato"), "sphere", (0.028,), (0.85, 0.2, 0.1, 1.0)),
-    _ev("egg", "kitchen", ("egg", "hen's egg", "brown egg"), "capsule", (0.021, 0.02), (0.85, 0.7, 0.5, 1.0)),
-    _ev("salt_shaker", "kitchen", ("salt shaker", "salt cellar"), "cylinder", (0.02, 0.08), _WHITE),
-    _ev("pepper_mill", "kitchen", ("pepper mill", "pepper grinder"), "cylinder", (0.022, 0.1), _BROWN),
-    _ev("spice_jar", "kitchen", ("spice jar", "jar of paprika", "jar of cumin"), "cylinder", (0.022, 0.07), (0.7, 0.3, 0.1, 1.0)),
-    _ev("jam_jar", "kitchen", ("jam jar", "jar of marmalade", "honey jar"), "cylinder", (0.03, 0.08), (0.6, 0.1, 0.2, 1.0)),
-    _ev("sponge", "kitchen", ("sponge", "dish sponge", "scouring sponge"), "box", (0.045, 0.03, 0.02), _YELLOW,
+    _ev("lemon", "kitchen", ("lemon", "ripe lemon", "juicy lemon"), "sphere", (0.06,), _YELLOW),
+    _ev("apple", "kitchen", ("apple", "red apple", "crisp apple"), "sphere", (0.07,), _RED),
+    _ev("tomato", "kitchen", ("tomato", "plum tomato", "vine tomato"), "sphere", (0.056,), (0.85, 0.2, 0.1, 1.0)),
+    _ev("egg", "kitchen", ("egg", "hen's egg", "brown egg"), "capsule", (0.042, 0.062), (0.85, 0.7, 0.5, 1.0)),
+    _ev("salt_shaker", "kitchen", ("salt shaker", "salt cellar"), "cylinder", (0.04, 0.08), _WHITE),
+    _ev("pepper_mill", "kitchen", ("pepper mill", "pepper grinder"), "cylinder", (0.044, 0.1), _BROWN),
+    _ev("spice_jar", "kitchen", ("spice jar", "jar of paprika", "jar of cumin"), "cylinder", (0.044, 0.07), (0.7, 0.3, 0.1, 1.0)),
+    _ev("jam_jar", "kitchen", ("jam jar", "jar of marmalade", "honey jar"), "cylinder", (0.06, 0.08), (0.6, 0.1, 0.2, 1.0)),
+    _ev("sponge", "kitchen", ("sponge", "dish sponge", "scouring sponge"), "box", (0.09, 0.06, 0.04), _YELLOW,
         _BOXY, colorable=True),
-    _ev("butter", "kitchen", ("stick of butter", "butter block", "pat of butter"), "box", (0.05, 0.02, 0.016), (0.98, 0.9, 0.55, 1.0),
+    _ev("butter", "kitchen", ("stick of butter", "butter block", "pat of butter"), "box", (0.1, 0.04, 0.032), (0.98, 0.9, 0.55, 1.0),
         _BOXY),
-    _ev("cheese", "kitchen", ("block of cheese", "cheddar block", "wedge of cheese"), "box", (0.04, 0.03, 0.025),
+    _ev("cheese", "kitchen", ("block of cheese", "cheddar block", "wedge of cheese"), "box", (0.08, 0.06, 0.05),
         (0.95, 0.75, 0.25, 1.0), _BOXY),
-    _ev("cutting_board", "kitchen", ("cutting board", "chopping board", "bread board"), "box", (0.12, 0.08, 0.01), _WOOD,
+    _ev("cutting_board", "kitchen", ("cutting board", "chopping board", "bread board"), "box", (0.24, 0.16, 0.02), _WOOD,
         _FLAT),
-    _ev("saucer", "kitchen", ("saucer", "side plate"), "cylinder", (0.07, 0.012), _WHITE, _FLAT),
-    _ev("cookie", "bakery", ("cookie", "biscuit", "oat cookie"), "cylinder", (0.03, 0.014), (0.8, 0.6, 0.35, 1.0)),
-    _ev("bread_roll", "bakery", ("bread roll", "bun", "dinner roll"), "sphere", (0.035,), (0.85, 0.6, 0.3, 1.0)),
+    _ev("saucer", "kitchen", ("saucer", "side plate"), "cylinder", (0.14, 0.012), _WHITE, _FLAT),
+    _ev("cookie", "bakery", ("cookie", "biscuit", "oat cookie"), "cylinder", (0.06, 0.014), (0.8, 0.6, 0.35, 1.0)),
+    _ev("bread_roll", "bakery", ("bread roll", "bun", "dinner roll"), "sphere", (0.07,), (0.85, 0.6, 0.3, 1.0)),
     # office and study
-    _ev("stapler", "office", ("stapler", "desk stapler"), "box", (0.07, 0.02, 0.025), _BLACK, _BOXY),
-    _ev("eraser", "office", ("eraser", "rubber eraser", "pencil eraser"), "box", (0.03, 0.014, 0.01), _PINK, _BOXY),
-    _ev("glue_stick", "office", ("glue stick", "stick of glue"), "cylinder", (0.013, 0.08), _WHITE),
-    _ev("highlighter", "office", ("highlighter", "marker pen"), "box", (0.065, 0.01, 0.01), _YELLOW, _BOXY,
+    _ev("stapler", "office", ("stapler", "desk stapler"), "box", (0.14, 0.04, 0.05), _BLACK, _BOXY),
+    _ev("eraser", "office", ("eraser", "rubber eraser", "pencil eraser"), "box", (0.06, 0.028, 0.02), _PINK, _BOXY),
+    _ev("glue_stick", "office", ("glue stick", "stick of glue"), "cylinder", (0.026, 0.08), _WHITE),
+    _ev("highlighter", "office", ("highlighter", "marker pen"), "box", (0.13, 0.02, 0.02), _YELLOW, _BOXY,
         colorable=True),
-    _ev("tape_roll", "office", ("roll of tape", "tape roll", "reel of sticky tape"), "cylinder", (0.03, 0.025), _GLASS),
-    _ev("paperweight", "office", ("paperweight", "glass paperweight"), "sphere", (0.03,), _GLASS),
-    _ev("notebook", "office", ("notebook", "spiral notebook", "exercise book"), "box", (0.1, 0.07, 0.008), _BLUE, _FLAT,
+    _ev("tape_roll", "office", ("roll of tape", "tape roll", "reel of sticky tape"), "cylinder", (0.06, 0.025), _GLASS),
+    _ev("paperweight", "office", ("paperweight", "glass paperweight"), "sphere", (0.06,), _GLASS),
+    _ev("notebook", "office", ("notebook", "spiral notebook", "exercise book"), "box", (0.2, 0.14, 0.016), _BLUE, _FLAT,
         colorable=True),
-    _ev("book", "library", ("book", "hardcover book", "paperback", "dictionary"), "box", (0.1, 0.075, 0.02), _RED, _FLAT,
+    _ev("book", "library", ("book", "hardcover book", "paperback", "dictionary"), "box", (0.2, 0.15, 0.04), _RED, _FLAT,
         colorable=True),
-    _ev("smartphone", "office", ("smartphone", "mobile phone", "phone"), "box", (0.075, 0.036, 0.006), _BLACK, _FLAT,
+    _ev("smartphone", "office", ("smartphone", "mobile phone", "phone"), "box", (0.15, 0.072, 0.012), _BLACK, _FLAT,
         surface=False),
-    _ev("remote", "living_room", ("remote control", "TV remote", "remote"), "box", (0.08, 0.025, 0.012), _BLACK, _BOXY),
-    _ev("candle", "living_room", ("candle", "pillar candle", "wax candle"), "cylinder", (0.022, 0.08), _WHITE,
+    _ev("remote", "living_room", ("remote control", "TV remote", "remote"), "box", (0.16, 0.05, 0.024), _BLACK, _BOXY),
+    _ev("candle", "living_room", ("candle", "pillar candle", "wax candle"), "cylinder", (0.044, 0.08), _WHITE,
         colorable=True),
-    _ev("tealight", "living_room", ("tealight", "tea light"), "cylinder", (0.02, 0.016), _WHITE),
+    _ev("tealight", "living_room", ("tealight", "tea light"), "cylinder", (0.04, 0.016), _WHITE),
     # laboratory and pharmacy
-    _ev("test_tube", "lab", ("test tube", "glass test tube", "sample tube"), "cylinder", (0.01, 0.1), _GLASS),
-    _ev("vial", "lab", ("vial", "sample vial", "glass vial"), "cylinder", (0.012, 0.05), _GLASS),
-    _ev("beaker", "lab", ("beaker", "glass beaker"), "cylinder", (0.032, 0.08), _GLASS),
-    _ev("petri_dish", "lab", ("petri dish", "culture dish"), "cylinder", (0.045, 0.012), _GLASS, _FLAT),
-    _ev("weight", "lab", ("brass weight", "calibration weight", "weight"), "cylinder", (0.018, 0.04), (0.8, 0.65, 0.25, 1.0)),
-    _ev("pill_bottle", "pharmacy", ("pill bottle", "medicine bottle", "pill jar"), "cylinder", (0.018, 0.06), _ORANGE),
+    _ev("test_tube", "lab", ("test tube", "glass test tube", "sample tube"), "cylinder", (0.02, 0.1), _GLASS),
+    _ev("vial", "lab", ("vial", "sample vial", "glass vial"), "cylinder", (0.024, 0.05), _GLASS),
+    _ev("beaker", "lab", ("beaker", "glass beaker"), "cylinder", (0.064, 0.08), _GLASS),
+    _ev("petri_dish", "lab", ("petri dish", "culture dish"), "cylinder", (0.09, 0.012), _GLASS, _FLAT),
+    _ev("weight", "lab", ("brass weight", "calibration weight", "weight"), "cylinder", (0.036, 0.04), (0.8, 0.65, 0.25, 1.0)),
+    _ev("pill_bottle", "pharmacy", ("pill bottle", "medicine bottle", "pill jar"), "cylinder", (0.036, 0.06), _ORANGE),
     # workshop and garage
-    _ev("nut", "workshop", ("hex nut", "steel nut", "wing nut"), "cylinder", (0.02, 0.014), _STEEL),
-    _ev("battery", "workshop", ("battery", "AA battery", "torch battery"), "cylinder", (0.012, 0.05), (0.15, 0.15, 0.15, 1.0)),
-    _ev("offcut", "workshop", ("offcut", "pine offcut", "wood offcut"), "box", (0.05, 0.025, 0.02), _WOOD, _BOXY),
-    _ev("sanding_block", "workshop", ("sanding block", "sandpaper block"), "box", (0.05, 0.03, 0.02), (0.6, 0.45, 0.3, 1.0),
+    _ev("nut", "workshop", ("hex nut", "steel nut", "wing nut"), "cylinder", (0.04, 0.014), _STEEL),
+    _ev("battery", "workshop", ("battery", "AA battery", "torch battery"), "cylinder", (0.024, 0.05), (0.15, 0.15, 0.15, 1.0)),
+    _ev("offcut", "workshop", ("offcut", "pine offcut", "wood offcut"), "box", (0.1, 0.05, 0.04), _WOOD, _BOXY),
+    _ev("sanding_block", "workshop", ("sanding block", "sandpaper block"), "box", (0.1, 0.06, 0.04), (0.6, 0.45, 0.3, 1.0),
         _BOXY),
-    _ev("paint_tin", "workshop", ("paint tin", "tin of varnish", "paint pot"), "cylinder", (0.035, 0.07), _BLUE, colorable=True),
-    _ev("wire_spool", "workshop", ("spool of wire", "wire spool", "cable reel"), "cylinder", (0.03, 0.04), (0.7, 0.4, 0.2, 1.0)),
-    _ev("screwdriver", "workshop", ("screwdriver", "flat screwdriver"), "box", (0.08, 0.011, 0.011), _RED, _BOXY),
+    _ev("paint_tin", "workshop", ("paint tin", "tin of varnish", "paint pot"), "cylinder", (0.07, 0.07), _BLUE, colorable=True),
+    _ev("wire_spool", "workshop", ("spool of wire", "wire spool", "cable reel"), "cylinder", (0.06, 0.04), (0.7, 0.4, 0.2, 1.0)),
+    _ev("screwdriver", "workshop", ("screwdriver", "flat screwdriver"), "box", (0.16, 0.022, 0.022), _RED, _BOXY),
     # bathroom
-    _ev("soap", "bathroom", ("bar of soap", "soap bar", "cake of soap"), "box", (0.045, 0.03, 0.017), (0.9, 0.85, 0.95, 1.0),
+    _ev("soap", "bathroom", ("bar of soap", "soap bar", "cake of soap"), "box", (0.09, 0.06, 0.034), (0.9, 0.85, 0.95, 1.0),
         _BOXY),
-    _ev("shampoo", "bathroom", ("shampoo bottle", "bottle of shampoo"), "cylinder", (0.028, 0.12), (0.3, 0.6, 0.85, 1.0)),
-    _ev("toothpaste", "bathroom", ("toothpaste tube", "tube of toothpaste"), "box", (0.08, 0.018, 0.014), _WHITE, _BOXY),
-    _ev("nail_polish", "bathroom", ("nail polish bottle", "bottle of nail varnish"), "cylinder", (0.014, 0.05), _PINK),
+    _ev("shampoo", "bathroom", ("shampoo bottle", "bottle of shampoo"), "cylinder", (0.056, 0.12), (0.3, 0.6, 0.85, 1.0)),
+    _ev("toothpaste", "bathroom", ("toothpaste tube", "tube of toothpaste"), "box", (0.16, 0.036, 0.028), _WHITE, _BOXY),
+    _ev("nail_polish", "bathroom", ("nail polish bottle", "bottle of nail varnish"), "cylinder", (0.028, 0.05), _PINK),
     # garden and outdoors
-    _ev("flower_pot", "garden", ("flower pot", "terracotta pot", "plant pot"), "cylinder", (0.038, 0.07), (0.75, 0.4, 0.25, 1.0),
+    _ev("flower_pot", "garden", ("flower pot", "terracotta pot", "plant pot"), "cylinder", (0.076, 0.07), (0.75, 0.4, 0.25, 1.0),
         ("pick", "lift", "push", "place", "reach")),
-    _ev("pine_cone", "garden", ("pine cone", "fir cone"), "capsule", (0.025, 0.03), _BROWN),
-    _ev("pebble", "garden", ("river pebble", "pebble", "smooth stone"), "sphere", (0.025,), (0.55, 0.55, 0.52, 1.0)),
+    _ev("pine_cone", "garden", ("pine cone", "fir cone"), "capsule", (0.05, 0.08), _BROWN),
+    _ev("pebble", "garden", ("river pebble", "pebble", "smooth stone"), "sphere", (0.05,), (0.55, 0.55, 0.52, 1.0)),
     # games and sport
-    _ev("chess_pawn", "games", ("chess pawn", "pawn", "chess piece"), "capsule", (0.015, 0.03), _BLACK),
-    _ev("checker", "games", ("draughts piece", "checker piece", "checker"), "cylinder", (0.02, 0.01), _RED),
-    _ev("puzzle_cube", "games", ("puzzle cube", "Rubik's cube"), "box", (0.028, 0.028, 0.028), (0.9, 0.5, 0.1, 1.0), _BOXY),
-    _ev("card_deck", "games", ("deck of cards", "card deck", "deck of playing cards"), "box", (0.045, 0.032, 0.01), _RED,
+    _ev("chess_pawn", "games", ("chess pawn", "pawn", "chess piece"), "capsule", (0.03, 0.06), _BLACK),
+    _ev("checker", "games", ("draughts piece", "checker piece", "checker"), "cylinder", (0.04, 0.01), _RED),
+    _ev("puzzle_cube", "games", ("puzzle cube", "Rubik's cube"), "box", (0.056, 0.056, 0.056), (0.9, 0.5, 0.1, 1.0), _BOXY),
+    _ev("card_deck", "games", ("deck of cards", "card deck", "deck of playing cards"), "box", (0.09, 0.064, 0.02), _RED,
         _BOXY),
-    _ev("tennis_ball", "sport", ("tennis ball",), "sphere", (0.033,), (0.8, 0.9, 0.2, 1.0)),
-    _ev("golf_ball", "sport", ("golf ball",), "sphere", (0.021,), _WHITE),
-    _ev("ping_pong_ball", "sport", ("ping-pong ball", "table tennis ball"), "sphere", (0.02,), _ORANGE),
+    _ev("tennis_ball", "sport", ("tennis ball",), "sphere", (0.066,), (0.8, 0.9, 0.2, 1.0)),
+    _ev("golf_ball", "sport", ("golf ball",), "sphere", (0.042,), _WHITE),
+    _ev("ping_pong_ball", "sport", ("ping-pong ball", "table tennis ball"), "sphere", (0.04,), _ORANGE),
     # sewing and crafts
-    _ev("spool", "sewing", ("spool of thread", "cotton reel", "bobbin"), "cylinder", (0.015, 0.03), (0.6, 0.2, 0.5, 1.0)),
-    _ev("pincushion", "sewing", ("pincushion",), "sphere", (0.028,), _RED),
-    _ev("matchbox", "living_room", ("matchbox", "safety matchbox"), "box", (0.025, 0.018, 0.008), (0.7, 0.2, 0.15, 1.0),
+    _ev("spool", "sewing", ("spool of thread", "cotton reel", "bobbin"), "cylinder", (0.03, 0.03), (0.6, 0.2, 0.5, 1.0)),
+    _ev("pincushion", "sewing", ("pincushion",), "sphere", (0.056,), _RED),
+    _ev("matchbox", "living_room", ("matchbox", "safety matchbox"), "box", (0.05, 0.036, 0.016), (0.7, 0.2, 0.15, 1.0),
         _BOXY),
-    _ev("harmonica", "music", ("harmonica", "mouth organ"), "box", (0.05, 0.013, 0.01), _STEEL, _BOXY),
+    _ev("harmonica", "music", ("harmonica", "mouth organ"), "box", (0.1, 0.026, 0.02), _STEEL, _BOXY),
 )
 
 ALL_TYPES: tuple[ObjectType, ...] = PRIMITIVES + EVERYDAY + ASSETS + ARTICULATED
@@ -260,7 +262,8 @@ COLORS: dict[str, tuple[float, float, float, float]] = {
 }
 MARKER_COLOR = (0.1, 0.9, 0.2, 0.5)
 
-# size word -> scale applied to a primitive's default size
+# size word -> scale applied to a primitive's default size (a grasped object is never scaled past the
+# gripper's 8 cm opening: see `scenes._object_entry`)
 SIZES: dict[str, float] = {"small": 0.8, "tiny": 0.7, "large": 1.25, "big": 1.2, "chunky": 1.15, "slim": 0.85}
 
 # Drawer index words, top drawer is drawer_0 (contract).
