@@ -1,14 +1,18 @@
 """`roboskill bench distill`: one generalist policy vs the experts of >= 5 skills.
 
-Skills: the reference tasks (`roboskill.bench.reference_tasks`) whose experts need no prior learning —
-pick_place, stack, open_drawer and press_button are primitive plans as published; `push` is the
-reference scene and success check with its trajopt sub-task replaced by the closed-loop `push`
-primitive (the reference plan's trajopt sub-task has no trajectory until it is learned). Figures:
+Skills: the reference tasks whose experts need no prior learning
+(`roboskill.tools.distill.skills.skills_from_reference`: pick_place, stack, open_drawer and
+press_button are primitive plans as published; `push` is the reference scene and success check with
+its trajopt sub-task replaced by the closed-loop `push` primitive), each with its task's Goal. Figures:
 the generalist's mean success over the experts' mean success on the same initial states (target
 >= 80 %), training wall time (target <= 30 min on 2 CPU cores), and success with held-out reworded
-instructions. Modes: full (60 demos/skill, 100 epochs, 1 DAgger round, 10 eval episodes), quick (12, 20,
+instructions. Modes: full (60 demos/skill, 100 epochs, 1 DAgger round, 20 eval episodes), quick (12, 20,
 0, 5), smoke (2 skills, 2 demos, 2 epochs, 1 episode, 32x32 images); all with action chunks of 8
 executed 2 at a time on every 2nd frame (64x64), collection in 2 processes.
+
+Rules (issue 17): expert and generalist episodes alike are judged by the task's Goal at the END of
+the episode, after the world settles (not by the success check at some step), on the same
+randomised starts (evaluation seeds apart from collection and DAgger seeds).
 """
 
 from __future__ import annotations
@@ -18,20 +22,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-BENCH_TASKS: tuple[str, ...] = ("push", "pick_place", "stack", "open_drawer", "press_button")
-INSTRUCTIONS: dict[str, str] = {
-    "push": "Push the red cube onto the green target.",
-    "pick_place": "Pick up the blue cube and put it in the tray.",
-    "stack": "Stack the small red cube on top of the green cube.",
-    "open_drawer": "Open the top drawer of the cabinet.",
-    "press_button": "Press the red button.",
-}
+from roboskill.tools.distill.skills import REFERENCE_SKILLS as BENCH_TASKS
+
 MODES: dict[str, dict[str, Any]] = {
     # frame_stride 2 + chunk 8: the student looks every 2nd step and predicts 8 actions (runs 2); images
     # are 64x64 (TinyRenderer's cost is per-mesh, not per-pixel, so smaller images mainly speed training).
     # full: measured without DAgger (10 episodes/skill, mean success): 30 demos x 40 epochs 0.62,
     # 30 x 100 0.68, 60 x 100 0.70 (push 0.0 -> 1.0 with more demos); the 30-min training budget allows it.
-    "full": {"episodes": 60, "epochs": 100, "dagger": 1, "eval_episodes": 10, "image_size": 64, "tasks": BENCH_TASKS,
+    "full": {"episodes": 60, "epochs": 100, "dagger": 1, "eval_episodes": 20, "image_size": 64, "tasks": BENCH_TASKS,
              "frame_stride": 2, "chunk": 8, "workers": 2},
     "quick": {"episodes": 12, "epochs": 20, "dagger": 0, "eval_episodes": 5, "image_size": 64, "tasks": BENCH_TASKS,
               "frame_stride": 2, "chunk": 8, "workers": 2},
@@ -41,26 +39,17 @@ MODES: dict[str, dict[str, Any]] = {
 
 
 def bench_skills(names: list[str] | None = None) -> list[Any]:
-    """DistillSkills of the bench (reference tasks with primitive experts); `names` selects some."""
-    from roboskill.bench.reference_tasks import reference_task
-    from roboskill.tools.distill import DistillError
-    from roboskill.tools.distill.skills import DistillSkill
-    from roboskill.tools.plan import SkillPlan
+    """DistillSkills of the bench (reference tasks with primitive experts, each with its Goal); `names` selects some."""
+    from roboskill.tools.distill.skills import skills_from_reference
 
-    names = list(names or BENCH_TASKS)
-    unknown = sorted(set(names) - set(INSTRUCTIONS))
-    if unknown:
-        raise DistillError(f"unknown bench skill(s) {unknown}; choose from {list(INSTRUCTIONS)}")
-    out = []
-    for name in names:
-        scene, plan = reference_task(name)
-        if name == "push":
-            d = plan.model_dump()
-            d["subtasks"][0].update(learner="primitive",
-                                    primitive={"name": "push", "args": {"object": "cube", "target": "target"}})
-            plan = SkillPlan.model_validate(d)
-        out.append(DistillSkill(name=name, instruction=INSTRUCTIONS[name], scene=scene, plan=plan))
-    return out
+    return skills_from_reference(list(names or BENCH_TASKS))
+
+
+def rules(n_eval: int) -> str:
+    """The rules the figures are measured under (BenchResult.rules)."""
+    from roboskill.bench.results import rules_text
+
+    return rules_text("goal, end of episode", n_eval)
 
 
 def run_distill_bench(quick: bool = False, smoke: bool = False, seed: int = 0, out_dir: str | Path | None = None
@@ -103,6 +92,7 @@ def run_distill_bench(quick: bool = False, smoke: bool = False, seed: int = 0, o
              "rows": rows}
     passed = (ratio or 0) >= 0.8 and train_total <= 1800 and len(summary.skills) >= 5
     return {
+        "rules": rules(m["eval_episodes"]),
         "metrics": metrics, "tables": [table],
         "summary": (f"{mode}: generalist {ev.generalist_mean:.0%} vs experts {ev.expert_mean or 0:.0%} "
                     f"(ratio {ratio or 0:.2f}, target 0.8) on {len(summary.skills)} skills; reworded "
@@ -113,4 +103,4 @@ def run_distill_bench(quick: bool = False, smoke: bool = False, seed: int = 0, o
     }
 
 
-__all__ = ["BENCH_TASKS", "INSTRUCTIONS", "bench_skills", "run_distill_bench"]
+__all__ = ["BENCH_TASKS", "bench_skills", "run_distill_bench", "rules"]

@@ -1,7 +1,6 @@
 """`roboskill bench external`: panda-gym tasks, judged by panda-gym's own success check (Eureka's protocol).
 
-For each of Reach, Push, Slide, PickAndPlace and Stack, three learners get the same CPU budget
-(process CPU seconds, so concurrent jobs on a shared machine stay fair):
+For each of Reach, Push, Slide, PickAndPlace and Stack, three learners get the same nominal budget:
 
 - (a) roboskill's *generated* reward (the reward writer's code, or the generated template of
   `roboskill.sim.external.template_reward_source` when no reward writer is available offline) through
@@ -10,10 +9,14 @@ For each of Reach, Push, Slide, PickAndPlace and Stack, three learners get the s
 - (b) panda-gym's own dense reward (`Panda<Task>Dense-v3`, human-written) with the same toolbox;
 - (c) panda-gym's dense reward with plain Stable-Baselines3 SAC (the human-reward RL baseline).
 
-Success is always `info["is_success"]` from panda-gym, on the same seeded evaluation episodes.
-The planners plan on the evaluation episode itself (that is what trajectory optimisation is: the
-budget is split over the evaluation episodes), SAC trains first and is then evaluated.
-Target: (a) >= (b) on at least 4 of 5 tasks (Eureka beat human rewards on 83 % of its tasks).
+Rules (issue 17): success is always `info["is_success"]` from panda-gym at the END of each episode
+(the last step's flag, never "at some step"), on the same 20 seeded evaluation episodes for every
+method. The planners plan on the evaluation episode itself (that is what trajectory optimisation is),
+with a budget in samples (env steps their rollouts simulate) per episode, never seconds, so the
+machine's load cannot move a verdict; SAC trains first for the CPU seconds those samples nominally
+cost (`roboskill.tools.train_external.NOMINAL_SAMPLES_PER_S`, training is not the verdict) and is
+then evaluated. Target: (a) >= (b) on at least 4 of 5 tasks (Eureka beat human rewards on 83 % of
+its tasks).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from roboskill.bench.results import Anchor, BenchResult, Metric, Table
+from roboskill.bench.results import Anchor, BenchResult, Metric, Table, rules_text
 
 TASKS = ["Reach", "Push", "Slide", "PickAndPlace", "Stack"]
 METHODS = {
@@ -86,11 +89,16 @@ def _episode_success(info: dict[str, Any]) -> bool:
     return bool(info.get("is_success", False))
 
 
+def eval_seed(seed: int, i: int) -> int:
+    """The i-th evaluation episode's seed (the same for every method)."""
+    return EVAL_SEED_BASE + seed * 100 + i
+
+
 def evaluate_policy(env: Any, act: Any, n_eval: int, seed: int) -> list[bool]:
     """Run `act(obs)` on seeded episodes; success is the env's own `info["is_success"]` at episode end."""
     results = []
     for i in range(n_eval):
-        obs, info = env.reset(seed=EVAL_SEED_BASE + seed * 100 + i)
+        obs, info = env.reset(seed=eval_seed(seed, i))
         done, success = False, _episode_success(info)
         while not done:
             obs, _, terminated, truncated, info = env.step(act(obs))
@@ -124,16 +132,16 @@ def run_sac(task: str, budget_cpu_s: float, n_eval: int, seed: int) -> dict[str,
     return {"successes": outcomes, "train_cpu_s": train_cpu, "env_steps": steps}
 
 
-def run_toolbox(task: str, method: str, budget_cpu_s: float, n_eval: int, seed: int) -> dict[str, Any]:
-    """(a)/(b): receding-horizon trajectory optimisation with save/restore on each evaluation episode."""
-    from roboskill.bench.external_planner import plan_episode
+def run_toolbox(task: str, method: str, samples_per_episode: int, n_eval: int, seed: int) -> dict[str, Any]:
+    """(a)/(b): receding-horizon trajectory optimisation with save/restore on each evaluation episode,
+    `samples_per_episode` planner samples each (success: the env's flag at the end of the episode)."""
+    from roboskill.tools.external_planner import plan_episode
 
     env = make_env(task, method)
-    per_episode = budget_cpu_s / n_eval
     outcomes, steps, plan_cpu = [], 0, 0.0
     for i in range(n_eval):
         t0 = _cpu()
-        success, used = plan_episode(env, EVAL_SEED_BASE + seed * 100 + i, per_episode, seed=seed * 1000 + i)
+        success, used = plan_episode(env, eval_seed(seed, i), samples_per_episode, seed=seed * 1000 + i)
         plan_cpu += _cpu() - t0
         outcomes.append(success)
         steps += used
@@ -141,34 +149,52 @@ def run_toolbox(task: str, method: str, budget_cpu_s: float, n_eval: int, seed: 
     return {"successes": outcomes, "train_cpu_s": plan_cpu, "env_steps": steps}
 
 
-def run_job(job: tuple[str, str, float, int, int]) -> dict[str, Any]:
+def sac_cpu_budget(samples_per_episode: int, n_eval: int) -> float:
+    """SAC's training CPU seconds: what the planners' samples of all evaluation episodes nominally cost."""
+    from roboskill.tools.train_external import NOMINAL_SAMPLES_PER_S
+
+    return samples_per_episode * n_eval / NOMINAL_SAMPLES_PER_S
+
+
+def run_job(job: tuple[str, str, int, int, int]) -> dict[str, Any]:
     """One (task, method) cell; top-level so it can run in a worker process. Errors are returned."""
-    task, method, budget, n_eval, seed = job
+    task, method, samples, n_eval, seed = job
+    budget = sac_cpu_budget(samples, n_eval)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     t0 = time.perf_counter()
     try:
-        out = run_sac(task, budget, n_eval, seed) if method == "c" else run_toolbox(task, method, budget, n_eval, seed)
+        out = run_sac(task, budget, n_eval, seed) if method == "c" else run_toolbox(task, method, samples, n_eval, seed)
         out["success_rate"] = float(np.mean(out["successes"])) if out["successes"] else 0.0
         out["error"] = None
     except Exception as exc:  # noqa: BLE001 - one failed cell never sinks the table
         out = {"successes": [], "success_rate": None, "error": f"{type(exc).__name__}: {exc}"}
-    out.update(task=task, method=method, budget_cpu_s=budget, n_eval=n_eval, wall_s=round(time.perf_counter() - t0, 2))
+    out.update(task=task, method=method, n_eval=n_eval, wall_s=round(time.perf_counter() - t0, 2),
+               **({"budget_cpu_s": budget} if method == "c" else {"samples_per_episode": samples}))
     return out
 
 
 # -------------------------------------------------------------------------------------------- bench
-def _settings(mode: Any) -> tuple[list[str], float, int]:
+def _settings(mode: Any) -> tuple[list[str], int, int]:
+    """(tasks, planner samples per evaluation episode, evaluation episodes). Full: 10,000 samples per
+    episode is what the former 12 CPU seconds per episode bought on the 2-core reference machine."""
     if mode.smoke:
-        return ["Reach", "Push"], 2.0, 1
+        return ["Reach", "Push"], 2_000, 1
     if mode.quick:
-        return TASKS, 16.0, 3
-    return TASKS, 120.0, 10
+        return TASKS, 4_000, 5
+    return TASKS, 10_000, 20
+
+
+def rules(n_eval: int, samples: int) -> str:
+    """The rules the figures are measured under (BenchResult.rules)."""
+    return rules_text("panda-gym's own is_success at the end of the episode", n_eval,
+                      f"planning budget {samples:,} samples per episode")
 
 
 def run_external_bench(mode: Any) -> BenchResult:
     """Entry point for `roboskill bench external` (mode: runner.BenchMode)."""
-    tasks, budget, n_eval = _settings(mode)
-    jobs = [(task, method, budget, n_eval, mode.seed) for task in tasks for method in METHODS]
+    tasks, samples, n_eval = _settings(mode)
+    budget = sac_cpu_budget(samples, n_eval)
+    jobs = [(task, method, samples, n_eval, mode.seed) for task in tasks for method in METHODS]
     workers = max(1, min(2, (os.cpu_count() or 1)))
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -203,20 +229,24 @@ def run_external_bench(mode: Any) -> BenchResult:
                                source="Ma et al. 2023, arXiv:2310.12931")]),
         Metric(name="fraction_generated_ge_human", value=round(at_least / len(tasks), 3), unit="of tasks",
                higher_is_better=True),
-        Metric(name="budget_per_task_and_method", value=budget, unit="CPU s"),
+        Metric(name="planner_samples_per_episode", value=samples, unit="samples", note="(a) and (b), each episode"),
+        Metric(name="sac_training_budget", value=round(budget, 1), unit="CPU s",
+               note="(c): what (a)/(b)'s samples of all episodes nominally cost"),
         Metric(name="eval_episodes_per_task", value=n_eval),
     ]
     for m, label in METHODS.items():
         rates = [by[(t, m)]["success_rate"] for t in tasks if by[(t, m)]["success_rate"] is not None]
         metrics.append(Metric(name=f"mean_success_{m}", value=round(float(np.mean(rates)), 3) if rates else None,
                               note=label, higher_is_better=True))
-    from roboskill.bench.external_planner import planner_name
+    from roboskill.tools.external_planner import planner_name
 
     notes = [
         f"(a)/(b) optimiser: {planner_name()}, receding horizon with save/restore of the panda-gym sim.",
-        "Success is panda-gym's own info['is_success'] on the same seeded evaluation episodes for every method.",
-        f"Each (task, method) cell gets {budget:g} CPU seconds (process CPU time); cells run {workers} at a time.",
-        "(a)/(b) plan on each evaluation episode (budget split over episodes); (c) trains SAC, then is evaluated.",
+        f"Success is panda-gym's own info['is_success'] at the end of each of the same {n_eval} seeded evaluation "
+        "episodes, for every method.",
+        f"(a)/(b) plan on each evaluation episode with {samples:,} planner samples (simulated env steps) per episode, "
+        f"never seconds; (c) trains SAC for {budget:g} CPU seconds (what those samples nominally cost), then is "
+        f"evaluated. Cells run {workers} at a time.",
         "(a)'s reward code is generated from the env's state description (objects, targets, gripper, success distance), "
         "never from panda-gym's reward; see details.generated_rewards.",
     ]
@@ -230,12 +260,14 @@ def run_external_bench(mode: Any) -> BenchResult:
             generated[task] = f"<unavailable: {exc}>"
     return BenchResult(
         name="external",
+        rules=rules(n_eval, samples),
         status="failed" if len(errors) == len(cells) else "ok",
         error=f"{len(errors)} of {len(cells)} cells failed: {errors[0]['error']}" if errors else None,
         summary=f"generated reward ≥ human reward (same toolbox) on {at_least}/{len(tasks)} panda-gym tasks",
         metrics=metrics,
-        tables=[Table(title="Success rate by panda-gym's own check after a fixed CPU budget",
+        tables=[Table(title="Success rate by panda-gym's own check at the end of the episode, same budget",
                       columns=["task", "(a) " + METHODS["a"], "(b) " + METHODS["b"], "(c) " + METHODS["c"], "a vs b", "errors"],
                       rows=rows)],
-        details={"cells": cells, "generated_rewards": generated, "planner": planner_name(), "notes": notes, "budget_cpu_s": budget, "n_eval": n_eval},
+        details={"cells": cells, "generated_rewards": generated, "planner": planner_name(), "notes": notes,
+                 "samples_per_episode": samples, "sac_budget_cpu_s": budget, "n_eval": n_eval},
     )

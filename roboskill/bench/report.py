@@ -4,6 +4,10 @@ Why generated: a hand-edited figure drifts from the code that produced it. Every
 rendered from a `BenchResult` and carries its own provenance (machine, date, commit, the command
 that reproduces it), and the anchors' published numbers sit beside ours with their sources, so a
 reader can judge the comparison without trusting us.
+
+Benchmarks that judge success also state the rules they were measured under (who judged, when, how
+many starts); where a result replaced one measured under older rules, its `previous` figures are
+shown beside the new ones, so a reader sees how each figure moved when the rules changed.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from roboskill.bench.results import BenchResult, MachineInfo, Metric, Scalar, Table, now_iso, read_results
+from roboskill.bench.results import BenchResult, MachineInfo, Metric, Scalar, Table, now_iso, read_results, rules_of
 
 #: Order of sections; names not listed here follow alphabetically.
 SECTION_ORDER = ["sim", "learn", "external", "loop", "diversity", "memory", "distill", "fidelity"]
@@ -108,6 +112,33 @@ def metrics_table(result: BenchResult) -> tuple[list[str], list[list[Scalar]]]:
     return columns, rows
 
 
+def previous_table(result: BenchResult) -> tuple[list[str], list[list[Scalar]]]:
+    """Columns and rows putting each figure of `result.previous` (older rules) beside today's value."""
+    prev = result.previous or {}
+    before = prev.get("metrics") or {}
+    now = {m.name: m.value for m in result.metrics}
+    names = [m.name for m in result.metrics if m.name in before] + [n for n in before if n not in now]
+    names += [n for n in now if n not in before]
+    rows: list[list[Scalar]] = [[n, before.get(n), now.get(n)] for n in names]
+    return ["figure", f"before ({prev.get('setting', '?')} setting, older rules)", "now"], rows
+
+
+def _previous_lines(result: BenchResult) -> list[str]:
+    prev = result.previous
+    if not prev:
+        return []
+    commit = str(prev.get("git_commit") or "unknown")[:12]
+    lines = [f"**How the figures moved with the rules** — before: {_fmt(prev.get('rules') or 'not recorded')} "
+             f"(measured {prev.get('started_at') or 'unknown date'}, commit `{commit}`, "
+             f"`{prev.get('command') or ''}`); now: {_fmt(result.rules or 'not recorded')}.", ""]
+    if prev.get("summary"):
+        lines += [f"Before: {_fmt(prev['summary'])}", ""]
+    columns, rows = previous_table(result)
+    if rows:
+        lines += _md_table(columns, rows) + [""]
+    return lines
+
+
 def render_section(result: BenchResult) -> list[str]:
     title = SECTION_TITLES.get(result.name, result.name)
     lines = [f"## `{result.name}` — {title}", ""]
@@ -118,13 +149,17 @@ def render_section(result: BenchResult) -> list[str]:
         f"- reproduce: `{result.command or 'roboskill bench ' + result.name}` ({mode} setting)",
         f"- measured: {result.started_at or 'unknown date'}, commit `{commit}`, wall time {result.wall_time_s:.1f} s",
         f"- machine: {_machine_line(result.machine)}",
-        "",
     ]
+    rules = rules_of(result)
+    if rules:
+        lines.append(f"- rules: {_fmt(rules)}")
+    lines.append("")
     if result.summary:
         lines += [result.summary, ""]
     if result.metrics:
         columns, rows = metrics_table(result)
         lines += _md_table(columns, rows) + [""]
+    lines += _previous_lines(result)
     for table in result.tables:
         lines += [f"**{_fmt(table.title)}**", ""] + _md_table(table.columns, table.rows) + [""]
         if table.note:
@@ -159,10 +194,12 @@ def render_markdown(results: list[BenchResult], *, source_dir: str = "bench_out"
         lines += ["## Machine", "", f"All figures were measured on: {_machine_line(machine)}.", ""]
     lines += ["## Summary", ""]
     summary_rows: list[list[Scalar]] = [
-        [f"`{r.name}`", r.status, _headline(r), "smoke" if r.smoke else ("quick" if r.quick else "full"), f"`{r.command}`"]
+        [f"`{r.name}`", r.status, _headline(r), "smoke" if r.smoke else ("quick" if r.quick else "full"),
+         rules_of(r) or "", _fmt((r.previous or {}).get("summary")) if r.previous else "", f"`{r.command}`"]
         for r in results
     ]
-    lines += _md_table(["benchmark", "status", "headline", "setting", "reproduce"], summary_rows) + [""]
+    lines += _md_table(["benchmark", "status", "headline", "setting", "rules", "before (older rules)", "reproduce"],
+                       summary_rows) + [""]
     lines += ["## Published numbers we compare against", ""]
     lines += _md_table(
         ["system", "figure", "published value", "source"],
@@ -202,6 +239,15 @@ def rich_tables(result: BenchResult) -> list[object]:
         if result.error:
             t.caption = result.error.splitlines()[0][:200]
         out.append(t)
+    if result.previous:
+        columns, rows = previous_table(result)
+        t = RichTable(title=f"bench {result.name}: before ({(result.previous.get('rules') or 'older rules')}) → now")
+        for c in columns:
+            t.add_column(c, overflow="fold")
+        for row in rows:
+            t.add_row(*(_fmt(c) for c in row))
+        t.caption = f"now: {result.rules or 'not recorded'}"
+        out.append(t)
     for table in result.tables:
         t = RichTable(title=table.title)
         for c in table.columns:
@@ -215,4 +261,5 @@ def rich_tables(result: BenchResult) -> list[object]:
     return out
 
 
-__all__ = ["render_markdown", "write_markdown", "rich_tables", "render_section", "PUBLISHED_ANCHORS", "Table"]
+__all__ = ["render_markdown", "write_markdown", "rich_tables", "render_section", "previous_table", "PUBLISHED_ANCHORS",
+           "Table"]

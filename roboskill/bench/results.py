@@ -5,6 +5,12 @@ figure must carry where it came from — the machine (CPU, cores, RAM, library v
 the git commit and the exact command that reproduces it. Benchmarks owned by other areas
 (`learn_bench`, `memory_bench`, `distill_bench`) may return a `BenchResult` directly or a plain
 dict; `coerce_result` turns either into this shape so the report and the CLI see one format.
+
+Rules: a figure is only comparable with one measured the same way, so results that judge success
+say how in `rules` (e.g. "goal, end of episode, 20 starts"). Results written before the rules were
+recorded are read as `LEGACY_RULES` of their benchmark; when a bench overwrites such a result,
+`write_result` keeps its figures in the new JSON as `previous` (and carries an existing `previous`
+forward on later runs), so the report can put the old figure beside the new one.
 """
 
 from __future__ import annotations
@@ -86,6 +92,10 @@ class BenchResult(BaseModel):
     metrics: list[Metric] = Field(default_factory=list)
     tables: list[Table] = Field(default_factory=list)
     details: dict[str, Any] = Field(default_factory=dict)
+    rules: str | None = None
+    """How success was judged (judge, when, how many starts), e.g. "goal, end of episode, 20 starts"."""
+    previous: dict[str, Any] | None = None
+    """The figures of this benchmark measured under older rules (`previous_snapshot`), kept for comparison."""
 
     def metric(self, name: str) -> Metric:
         """The metric called `name`; KeyError lists the available names."""
@@ -168,6 +178,55 @@ def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
+# ------------------------------------------------------------------------------------------- rules
+#: How the benchmarks that judge success did so before the rules were recorded in their JSON (before
+#: goals judged at the end of the episode, issue 17): what a result without `rules` was measured under.
+LEGACY_RULES: dict[str, str] = {
+    "learn": "old rules: the success code at any step of each sub-task, 10 starts (evaluation seeds not kept apart "
+             "from training seeds, trajopt evaluation budgeted in seconds)",
+    "loop": "old rules: the success code at any step, 10 starts (designed scenes without start randomisation), "
+            "accepted at >= 50 %",
+    "external": "old rules: panda-gym's own is_success at the end of the episode, 10 starts, planning budget in "
+                "CPU seconds",
+    "distill": "old rules: the last sub-task's success check at any step, 10 starts",
+}
+
+
+def rules_text(judge: str, starts: int, extra: str = "") -> str:
+    """`rules` in one shape for every bench: "<who judges, when>, <n> starts[; <extra>]"."""
+    text = f"{judge}, {starts} start{'' if starts == 1 else 's'}"
+    return f"{text}; {extra}" if extra else text
+
+
+def rules_of(result: BenchResult) -> str | None:
+    """The rules a result was measured under: its own, else its benchmark's legacy rules (None if neither)."""
+    return result.rules or LEGACY_RULES.get(result.name)
+
+
+def previous_snapshot(result: BenchResult) -> dict[str, Any]:
+    """What `previous` keeps of a result: rules, provenance, summary and every metric's value."""
+    return {
+        "rules": rules_of(result), "setting": "smoke" if result.smoke else ("quick" if result.quick else "full"),
+        "started_at": result.started_at, "git_commit": result.git_commit, "command": result.command,
+        "status": result.status, "summary": result.summary,
+        "metrics": {m.name: m.value for m in result.metrics},
+    }
+
+
+def with_previous(new: BenchResult, old: BenchResult | None) -> BenchResult:
+    """`new` with `previous` filled from the result it replaces: a result measured before the rules were
+    recorded (under `LEGACY_RULES`) becomes `previous`; otherwise the old result's own `previous` is
+    carried forward, so re-running under the new rules never loses the old figure. Results without
+    rules, and results that already have `previous`, are returned unchanged."""
+    if new.rules is None or new.previous is not None or old is None:
+        return new
+    if old.rules is None and old.name in LEGACY_RULES and old.status == "ok":
+        prev: dict[str, Any] | None = previous_snapshot(old)
+    else:
+        prev = old.previous
+    return new.model_copy(update={"previous": prev}) if prev else new
+
+
 # ------------------------------------------------------------------------------------- coercion / io
 def _clean(value: Any) -> Any:
     """JSON-safe: NaN/inf become None, numpy scalars become Python numbers, paths become strings."""
@@ -240,10 +299,17 @@ def coerce_result(name: str, raw: Any) -> BenchResult:
 
 
 def write_result(result: BenchResult, out_dir: str | Path) -> Path:
-    """Write `<out_dir>/<name>.json` atomically (temp file then os.replace)."""
+    """Write `<out_dir>/<name>.json` atomically (temp file then os.replace), keeping the replaced
+    result's older-rules figures as `previous` (`with_previous`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{result.name}.json"
+    if path.exists():
+        try:
+            old = BenchResult.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = None
+        result = with_previous(result, old)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(_clean(result.model_dump(mode="json")), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     os.replace(tmp, path)

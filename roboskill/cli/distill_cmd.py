@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         dagger_episodes: int = typer.Option(4, "--dagger-episodes", min=1,
                                             help="Student rollouts per skill in each DAgger round."),
         library: Optional[Path] = typer.Option(None, "--library", "-l", help="Skill library (default: settings)."),
-        source: str = typer.Option("library", "--source", help="'library' or 'reference' (bench reference tasks)."),
+        source: str = typer.Option("library", "--source", help="'library' or 'reference' (the reference tasks)."),
         out: Optional[Path] = typer.Option(None, "--out", help="Output directory (default: <home>/distill/<time>)."),
         eval_episodes: int = typer.Option(10, "--eval-episodes", min=1, help="Evaluation episodes per skill."),
         image_size: int = typer.Option(84, "--image-size", min=16, max=256, help="Square camera image size."),
@@ -58,9 +58,7 @@ def register(app: typer.Typer) -> None:
         names = None if skills.strip().lower() == "all" else [s.strip() for s in skills.split(",") if s.strip()]
         try:
             if source == "reference":
-                from roboskill.bench.distill_bench import bench_skills
-
-                chosen = bench_skills(names)
+                chosen = skills_from_reference(names)
             elif source == "library":
                 from roboskill.config import load_settings
                 from roboskill.memory import LibraryError, SkillLibrary

@@ -2,15 +2,20 @@
 
 Eureka's protocol: the plan's generated `compute_reward` replaces the env's reward (through
 `roboskill.sim.external.GeneratedRewardEnv`), roboskill's toolbox optimises it, and only the env's
-own `info["is_success"]` decides the success rate. The learner is the toolbox's sampling trajectory
-optimiser (`roboskill.tools.trajopt.cem_step` / `mppi_step`) run receding-horizon over the env's
-save/restore (the same protocol as `roboskill.bench.external_planner`), because it needs no
-observation model of a foreign env and works within a few CPU seconds per episode.
+own `info["is_success"]` decides the success rate, read at the END of each evaluation episode (the
+last step's flag, not "at some step"). The learner is the toolbox's sampling trajectory optimiser
+(`roboskill.tools.trajopt.cem_step` / `mppi_step`) run receding-horizon over the env's save/restore
+(the same protocol as `roboskill.tools.external_planner`), because it needs no observation model of
+a foreign env and works within a few CPU seconds per episode.
 
 Sub-tasks run in order from a seeded reset, sharing one ExternalState; a sub-task hands over when its
 generated `is_success` holds, the last one runs until the env ends the episode (panda-gym ends it on
 its own success) or its horizon is spent. Primitive and RL sub-tasks need roboskill's own scenes
 (scripted motions over `World`, the `SkillEnv` observation); here they are rejected with a clear error.
+
+Training is wall-clock budgeted (it is not the verdict); evaluation is budgeted in samples (env steps
+simulated by the planner's rollouts), never seconds, so the machine's load cannot change a verdict.
+Training and evaluation seeds are disjoint (`roboskill.tools.evaluate.training_seeds` / `evaluation_seeds`).
 
 Runs inside a training worker (`Executor`, `TrainJob.env_id`): generated code is only loaded here.
 """
@@ -29,6 +34,9 @@ from roboskill.tools.plan import EvalReport, ReflectionPoint, SkillPlan, SubTask
 from roboskill.tools.runtime import StepLog
 
 TRAIN_SHARE = 0.5          # of budget_s for training episodes; the rest is evaluation
+#: Nominal planner samples (env steps incl. save/restore) per second of one core on panda-gym, only to
+#: turn a caller's seconds into a sample budget once (a constant, not a measurement of this machine).
+NOMINAL_SAMPLES_PER_S = 1000
 SUCCESS_STREAK = 2         # training stops early after this many successful episodes in a row
 VIDEO_EVERY = 2            # render every n-th env step of evaluation episode 0
 VIDEO_SIZE = (320, 240)
@@ -45,7 +53,9 @@ class ExternalTrajopt:
     iterations: int = 2
     execute: int = 2
     init_std: float = 0.6
-    min_episode_s: float = 2.0   # evaluation: at least this much planning time per episode
+    min_episode_s: float = 2.0   # evaluation: at least this much nominal planning per episode (in samples)
+    eval_max_sim_steps: int | None = None
+    """Evaluation: planner samples per episode (None: from the evaluation budget at NOMINAL_SAMPLES_PER_S)."""
 
 
 class _Functions:
@@ -88,15 +98,23 @@ def make_subtask_envs(env_id: str, plan: SkillPlan, *, render: bool = False) -> 
 
 
 def _rollout(env: Any, root: int, actions: np.ndarray) -> float:
-    """Generated return of `actions` from snapshot `root` (the bench planner's protocol)."""
-    from roboskill.bench.external_planner import rollout_return
+    """Generated return of `actions` from snapshot `root` (the external planner's protocol)."""
+    from roboskill.tools.external_planner import rollout_return
 
     return rollout_return(env, root, actions)[0]
 
 
 def run_episode(envs: list[Any], plan: SkillPlan, seed: int, cfg: ExternalTrajopt, deadline: float,
-                rng: np.random.Generator, frame_hook: Callable[[Any], None] | None = None) -> tuple[EpisodeResult, int]:
-    """One seeded episode of receding-horizon planning over the sub-task chain; returns (episode, sim steps)."""
+                rng: np.random.Generator, frame_hook: Callable[[Any], None] | None = None, *,
+                max_samples: int | None = None) -> tuple[EpisodeResult, int]:
+    """One seeded episode of receding-horizon planning over the sub-task chain; returns (episode, sim steps).
+
+    Budget: with `max_samples` (evaluation) the planner's rollouts may simulate that many env steps over
+    the episode, spread evenly over its planning calls (at least one optimiser iteration each), and
+    `deadline` is ignored; without it (training) each call runs `cfg.iterations` until `deadline`,
+    then the current plan is executed open loop. Success is the env's own `info["is_success"]` at the
+    end of the episode (the last step's), wherever the chain stopped.
+    """
     from roboskill.tools.trajopt import cem_step, mppi_step
 
     envs[0].reset(seed=seed)
@@ -105,8 +123,9 @@ def run_episode(envs: list[Any], plan: SkillPlan, seed: int, cfg: ExternalTrajop
     space = envs[0].action_space
     dim = int(np.prod(space.shape))
     max_steps = int(getattr(getattr(envs[0], "spec", None), "max_episode_steps", None) or 50)
-    ep = EpisodeResult(seed, False, [], 0.0, 0, None, [])
-    sim_steps, done = 0, False
+    per_call = None if max_samples is None else max(1, int(max_samples) // max(1, -(-max_steps // max(1, cfg.execute))))
+    ep = EpisodeResult(seed, False, [], 0.0, 0, None, [], judged_by="env")
+    sim_steps, done, end_success = 0, False, False
     for i, (sub, env) in enumerate(zip(plan.subtasks, envs)):
         last = i == len(plan.subtasks) - 1
         mean = np.zeros((cfg.plan_horizon, dim))
@@ -123,15 +142,19 @@ def run_episode(envs: list[Any], plan: SkillPlan, seed: int, cfg: ExternalTrajop
 
             std = np.full_like(mean, cfg.init_std)
             best = mean
-            if time.monotonic() < deadline:  # out of time: keep executing the current plan open loop
-                best_score = -np.inf
-                for _ in range(cfg.iterations):
+            # training out of time: keep executing the current plan open loop
+            if per_call is not None or time.monotonic() < deadline:
+                best_score, it = -np.inf, 0
+                while True:
                     if cfg.method == "mppi":
                         mean, std, cand, score = mppi_step(evaluate, mean, std, rng, cfg.population)
                     else:
                         mean, std, cand, score = cem_step(evaluate, mean, std, rng, cfg.population, cfg.elites)
                     if score > best_score:
                         best, best_score = cand, score
+                    it += 1
+                    if (counter[0] >= per_call) if per_call is not None else it >= cfg.iterations:
+                        break
             sim_steps += counter[0]
             env.restore_state(root)
             env.remove_state(root)
@@ -144,8 +167,9 @@ def run_episode(envs: list[Any], plan: SkillPlan, seed: int, cfg: ExternalTrajop
                 log.components.append(dict(info.get("reward_components") or {}))
                 if frame_hook:
                     frame_hook(env)
-                if info.get("is_success") and not ep.success:   # the env's own check: the judge
-                    ep.success, ep.success_step, log.success_step = True, ep.length, len(log)
+                end_success = bool(info.get("is_success"))  # the env's own check, judged where the episode ends
+                if end_success and log.success_step is None:
+                    log.success_step = len(log)
                 if not last and info.get("generated_is_success"):
                     sub_ok = True
                 if terminated or truncated:
@@ -156,12 +180,14 @@ def run_episode(envs: list[Any], plan: SkillPlan, seed: int, cfg: ExternalTrajop
                 break
             mean = np.concatenate([best[cfg.execute:], np.repeat(best[-1:], cfg.execute, axis=0)])
         if last:
-            sub_ok = ep.success
+            sub_ok = end_success
         ep.sub_success.append(sub_ok)
         ep.sub_logs.append(log)
         ep.ret += float(sum(log.rewards))
         if not sub_ok or done:
             break
+    ep.success = end_success
+    ep.success_step = ep.length if end_success else None
     return ep, sim_steps + ep.length
 
 
@@ -199,18 +225,22 @@ def _video(out: Path, frames: list[np.ndarray]) -> dict[str, str]:
 
 
 def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_dir: str | Path, *,
-                             budget_s: float = 60.0, seed: int = 0, n_eval_episodes: int = 10, video: bool = True,
+                             budget_s: float = 60.0, seed: int = 0, n_eval_episodes: int = 20, video: bool = True,
                              trajopt: dict[str, Any] | None = None, eval_budget_s: float | None = None,
                              stop_below: float | None = None,
                              progress: Callable[[dict[str, Any]], None] | None = None, **_: Any) -> EvalReport:
     """Optimise `plan` on external env `env_id` for about `budget_s` s, then evaluate by the env's own success.
 
+    Evaluation: `n_eval_episodes` episodes from evaluation seeds (disjoint from the training seeds),
+    each judged by the env's `info["is_success"]` at its end, each with a planner budget in samples:
+    `trajopt["eval_max_sim_steps"]`, else `eval_budget_s` (default: the evaluation share of `budget_s`)
+    turned into samples once at NOMINAL_SAMPLES_PER_S (at least `min_episode_s` worth per episode).
     `stop_below`: end the evaluation once the success rate cannot reach it (as in `train_plan_inprocess`).
     Never raises: an error (bad learner, reward code failing in the sandbox, env import) is in the
     report (`error`, success_rate 0), so the critic can send it back to the reward writer.
     """
     from roboskill.tools.curves import plot_curves
-    from roboskill.tools.evaluate import summarize, write_report
+    from roboskill.tools.evaluate import evaluation_seeds, summarize, training_seeds, write_report
     from roboskill.tools.reflection import reflection_text
     from roboskill.tools.train import evaluation_decided
     from roboskill.tools.trajopt import save_trajectory
@@ -229,6 +259,7 @@ def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_
     error: str | None = None
     sim_steps, dt, train_time = 0, 0.04, 0.0
     envs: list[Any] = []
+    evaluated: list[EpisodeResult] = []
     try:
         envs = make_subtask_envs(env_id, plan, render=video)
         dt = float(getattr(envs[0].state, "_control_dt", lambda: 0.04)())
@@ -237,8 +268,9 @@ def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_
         history: list[EpisodeResult] = []
         points: list[list[ReflectionPoint]] = [[] for _ in plan.subtasks]
         streak, k = 0, 0
+        train_seeds = training_seeds(seed, 1000)
         while time.monotonic() < train_deadline and streak < SUCCESS_STREAK:
-            ep, n = run_episode(envs, plan, seed * 7919 + k, cfg, train_deadline, rng)
+            ep, n = run_episode(envs, plan, train_seeds[k % len(train_seeds)], cfg, train_deadline, rng)
             sim_steps += n
             history.append(ep)
             streak = streak + 1 if ep.success else 0
@@ -249,12 +281,10 @@ def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_
         train_time = time.monotonic() - t0
         results = [SubTaskResult(name=s.name, learner=s.learner, success_rate=p[-1].success_rate if p else 0.0,
                                  reflection=p) for s, p in zip(plan.subtasks, points)]
-        # evaluation: fresh seeded episodes, each with its share of the rest of the budget
-        eval_s = eval_budget_s if eval_budget_s is not None else max(0.0, t0 + budget_s - time.monotonic())
-        per_ep = max(cfg.min_episode_s, eval_s / max(1, n_eval_episodes))
+        # evaluation: fresh seeded episodes, each with a sample budget (never seconds: load cannot move a verdict)
+        eval_samples = eval_sample_budget(cfg, budget_s, eval_budget_s, n_eval_episodes)
         frames: list[np.ndarray] = []
-        evaluated: list[EpisodeResult] = []
-        for e in range(n_eval_episodes):
+        for e, eval_seed in enumerate(evaluation_seeds(seed, n_eval_episodes)):
             hook = None
             if video and e == 0:
                 def hook(env: Any, _count: list[int] = [0]) -> None:  # noqa: B006 - a per-episode frame counter
@@ -263,7 +293,7 @@ def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_
                         if frame is not None:
                             frames.append(np.asarray(frame)[..., :3].astype(np.uint8))
                     _count[0] += 1
-            ep, n = run_episode(envs, plan, seed * 104729 + 50_000 + e, cfg, time.monotonic() + per_ep, rng, hook)
+            ep, n = run_episode(envs, plan, eval_seed, cfg, float("inf"), rng, hook, max_samples=eval_samples)
             sim_steps += n
             evaluated.append(ep)
             if evaluation_decided(evaluated, n_eval_episodes, stop_below):
@@ -287,19 +317,29 @@ def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_
     finally:
         if envs:
             envs[0].close()
-    text = f"external env {env_id}: success judged by the env's own info['is_success']\n" + reflection_text(
-        results, summary["success_rate"])
+    text = (f"external env {env_id}: success judged by the env's own info['is_success'] at the end of each of "
+            f"{summary['n_episodes']} evaluation episodes\n") + reflection_text(results, summary["success_rate"])
     try:
         artefacts["curves"] = str(plot_curves(results, out / "curves.png", title=f"{plan.task_name} ({env_id})"))
     except Exception as exc:  # noqa: BLE001 - a plot is never worth failing a job
         text += f"\n(curves not plotted: {exc})"
     report = EvalReport(**summary, subtasks=results, reflection_text=text, wall_time_s=time.monotonic() - t0,
                         sim_time_s=sim_steps * dt, train_time_s=train_time, artefacts=artefacts,
-                        error=error)
+                        error=error, judged_by="env", episodes=[e.outcome() for e in evaluated])
     report.artefacts["metrics"] = str(out / "metrics.json")
     write_report(report, out)
     emit({"event": "done", "success_rate": report.success_rate})
     return report
+
+
+def eval_sample_budget(cfg: ExternalTrajopt, budget_s: float, eval_budget_s: float | None, n_episodes: int) -> int:
+    """Planner samples per evaluation episode: `cfg.eval_max_sim_steps`, else the evaluation seconds
+    (`eval_budget_s`, default the evaluation share of `budget_s`) at NOMINAL_SAMPLES_PER_S, split over
+    the episodes, at least `cfg.min_episode_s` worth each. A function of the settings only."""
+    if cfg.eval_max_sim_steps is not None:
+        return max(1, int(cfg.eval_max_sim_steps))
+    eval_s = eval_budget_s if eval_budget_s is not None else budget_s * (1.0 - TRAIN_SHARE)
+    return int(max(cfg.min_episode_s, eval_s / max(1, n_episodes)) * NOMINAL_SAMPLES_PER_S)
 
 
 def describe_external(env_id: str) -> dict[str, Any]:
@@ -362,5 +402,5 @@ def dry_run_external(args: tuple[str, dict[str, Any], int]) -> list[dict[str, An
     return errors
 
 
-__all__ = ["ExternalTrajopt", "describe_external", "dry_run_external", "make_subtask_envs", "run_episode",
-           "train_external_inprocess"]
+__all__ = ["NOMINAL_SAMPLES_PER_S", "ExternalTrajopt", "describe_external", "dry_run_external", "eval_sample_budget",
+           "make_subtask_envs", "run_episode", "train_external_inprocess"]

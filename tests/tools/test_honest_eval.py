@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roboskill.bench.reference_tasks import reference_task
+from roboskill.tools.reference_tasks import reference_task
 from roboskill.sim.goals import Goal, wilson_interval
 from roboskill.tools.evaluate import (
     as_training_seed, evaluate_plan, evaluation_seeds, run_chain, run_episode, seed_purpose, training_seeds,

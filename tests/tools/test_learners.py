@@ -3,7 +3,7 @@ import json
 
 import numpy as np
 
-from roboskill.bench.reference_tasks import reference_task
+from roboskill.tools.reference_tasks import reference_task
 from roboskill.tools.plan import SkillPlan
 from roboskill.tools.primitives import run_primitive
 from roboskill.tools.runtime import make_plan_env

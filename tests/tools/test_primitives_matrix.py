@@ -42,7 +42,7 @@ def _spec(case: Case) -> Any:
     from roboskill.sim.spec import SceneSpec, load_yaml
 
     if case.scene.startswith("ref:"):  # a reference task's scene (its own randomisation)
-        from roboskill.bench.reference_tasks import reference_task
+        from roboskill.tools.reference_tasks import reference_task
 
         data = reference_task(case.scene[4:])[0].model_dump(exclude_none=True)
     else:
@@ -138,7 +138,7 @@ CASES: dict[str, Case] = {c.name: c for c in [
          lambda env: float(env.state.joint_position("faucet.knob")) >= 3.0, {"faucet": ART_RND}),
     Case("lever_back", "lever", [_prim("rotate", joint="switch.lever", fraction=0.0)],
          _frac("switch.lever", "<=", 0.1), {"switch": ART_RND}),
-    # reference tasks (roboskill.bench.reference_tasks), their own randomisation
+    # reference tasks (roboskill.tools.reference_tasks), their own randomisation
     Case("ref_pick_place", "ref:pick_place",
          [_prim("grasp", object="cube"), _prim("place", object="cube", on="tray")], _on("cube", "tray")),
     Case("ref_stack", "ref:stack",

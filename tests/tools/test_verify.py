@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from roboskill.bench.reference_tasks import reference_task
+from roboskill.tools.reference_tasks import reference_task
 from roboskill.cli.main import app
 from roboskill.memory import SkillLibrary, SkillRecord
 from roboskill.tools.skill_loader import build_skills

@@ -1,5 +1,9 @@
 """Demonstration collection: run each skill's expert over randomised initial states, keep successes.
 
+A success is judged as evaluation judges it (`ExpertRunner.run_judged`): by the skill's Goal at the
+end of the episode after the world settles where the skill has one, else by every sub-task's success
+check at the end of its run.
+
 Per step we record what the generalist will see — an RGB image from a fixed camera (offscreen
 TinyRenderer, no shadows: ~4x cheaper and the camera never moves), the robot's proprioception — and
 the expert's action. Episodes are trimmed a few steps after the skill's goal first holds: what an
@@ -203,7 +207,7 @@ def collect_skill(skill: DistillSkill, root: str | Path, config: CollectConfig,
             env.attach_recorder(rec)
             try:
                 with PerturbedActions(env, config.action_noise, config.noise_hold, seed):
-                    out = runner.run(None, start=0, rng_seed=seed)
+                    out = runner.run_judged(None, start=0, rng_seed=seed)
             finally:
                 env.attach_recorder(None)
             ep = rec.episode(out.actions, config.tail_steps) if out.success else None

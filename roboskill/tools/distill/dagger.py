@@ -7,7 +7,7 @@ experts are closed-loop programs with phases (approach, descend, close, lift); q
 action from the middle of a phase is ill-defined, while re-planning the remaining chain from the
 visited state (`ExpertRunner.run(start="auto")`: first sub-task whose success check does not hold)
 gives consistent labels on exactly the states where the student drifts. Only continuations that
-reach the goal are kept. Each round becomes one more shard per skill (`shards/<skill>.r<k>.npz`).
+reach the goal are kept (`ExpertRunner.run_judged`: the skill's Goal at the end, where it has one). Each round becomes one more shard per skill (`shards/<skill>.r<k>.npz`).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def dagger_round(policy: Any, env: MultiTaskEnv, root: Any, round_: int, config:
                 rec.capture()
                 senv.attach_recorder(rec)
                 try:
-                    out = runner.run(None, start="auto", rng_seed=seed + k)
+                    out = runner.run_judged(None, start="auto", rng_seed=seed + k)
                 finally:
                     senv.attach_recorder(None)
                 ep = rec.episode(out.actions, config.tail_steps) if out.success else None

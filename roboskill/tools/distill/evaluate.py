@@ -1,11 +1,16 @@
 """Evaluate the generalist on every skill's scene, with the original and with held-out reworded
 instructions, against the skill's expert on the same initial states.
 
-All three numbers per skill use the same evaluation seeds (disjoint from the collection seeds), so
-the comparison is paired: the expert's success on those exact initial states, the generalist's with
-the original instruction, and the generalist's with instructions it never saw in training.
-Expert success follows `roboskill.tools.evaluate` (every sub-task succeeded); the generalist succeeds
-when the skill's goal test (last sub-task's success check) holds at some step within the horizon.
+All three numbers per skill use the same evaluation seeds (disjoint from the collection and DAgger
+seeds), so the comparison is paired: the expert's success on those exact initial states, the
+generalist's with the original instruction, and the generalist's with instructions it never saw in
+training.
+
+Expert and generalist are judged the same way, at the END of the episode (`judge_end`), never "at
+some step": by the skill's Goal after the world settles (`roboskill.sim.goals.judge`), or, for a
+skill without a goal, by its success check on the settled end state. A generalist episode ends when
+the env terminates it (the skill's success check, its termination signal) or at the horizon; an
+expert episode when its chain of sub-tasks has run (the whole chain when a goal judges it).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pydantic import BaseModel, Field
 from roboskill.sim.render import Camera, render_rgb
 from roboskill.tools.distill.collect import EVAL_SEED_BASE
 from roboskill.tools.distill.multitask_env import MultiTaskEnv
-from roboskill.tools.distill.skills import DistillSkill
+from roboskill.tools.distill.skills import DistillSkill, judge_end
 
 Progress = Callable[[dict[str, Any]], None]
 #: The evaluation video's camera and (height, width): arm, gripper and every bench scene's objects in view
@@ -68,10 +73,10 @@ def rollout(policy: Any, env: MultiTaskEnv, skill: str, instruction: str, seed: 
 
 
 def _rollout(policy: Any, env: MultiTaskEnv, skill: str, instruction: str, seed: int) -> tuple[bool, int]:
-    obs, info = env.reset(options={"skill": skill, "instruction": instruction, "episode_seed": seed})
-    done, steps, success = False, 0, bool(info["is_success"])
+    obs, _ = env.reset(options={"skill": skill, "instruction": instruction, "episode_seed": seed})
+    done, steps = False, 0
     chunked = hasattr(policy, "act_chunk")
-    while not done and not success:
+    while not done:
         if chunked:  # run the policy's action chunk open-loop, observing only after it
             obs, _, terminated, truncated, info = env.step_many(
                 policy.act_chunk(obs["image"], obs["proprio"], obs["instruction"]))
@@ -79,19 +84,21 @@ def _rollout(policy: Any, env: MultiTaskEnv, skill: str, instruction: str, seed:
         else:
             obs, _, terminated, truncated, info = env.step(policy.act(obs["image"], obs["proprio"], obs["instruction"]))
             steps += 1
-        success = success or bool(info["is_success"])
         done = terminated or truncated
-    return success, steps
+    return judge_end(env.skills[skill], env.skill_env(skill)), steps
 
 
 def expert_success(skill: DistillSkill, env: MultiTaskEnv, seeds: list[int]) -> float:
-    """The expert's success rate on these initial states (no rendering: fast)."""
+    """The expert's success rate on these initial states, judged at the end (`judge_end`; no rendering: fast)."""
     from roboskill.tools.distill.experts import ExpertRunner
 
     senv = env.skill_env(skill.name)
     runner = ExpertRunner(skill, senv)
-    ok = [runner.run(s).success for s in seeds]
-    env.skill_env(skill.name)  # re-install the skill's goal test after the expert's sub-task swaps
+    ok = []
+    for s in seeds:
+        runner.run(s, stop_on_failure=skill.goal is None)
+        env.skill_env(skill.name)  # re-install the skill's success check after the expert's sub-task swaps
+        ok.append(judge_end(skill, senv))
     return float(np.mean(ok)) if ok else 0.0
 
 
@@ -158,4 +165,4 @@ def render_table(result: EvalResult, title: str = "Generalist vs experts") -> An
     return table
 
 
-__all__ = ["EvalResult", "SkillEval", "evaluate_generalist", "expert_success", "render_table", "rollout"]
+__all__ = ["EvalResult", "SkillEval", "evaluate_generalist", "expert_success", "judge_end", "render_table", "rollout"]

@@ -66,9 +66,12 @@ class ExpertRunner:
                 return i
         return len(self._sub_success) - 1
 
-    def run(self, seed: int | None = None, *, start: int | str = 0, rng_seed: int = 0) -> ExpertOutcome:
+    def run(self, seed: int | None = None, *, start: int | str = 0, rng_seed: int = 0,
+            stop_on_failure: bool = True) -> ExpertOutcome:
         """Reset with `seed` (None: act from the current state), then run sub-tasks from `start`
-        ("auto": `phase()`); success = every sub-task run succeeded (as in `tools.evaluate`)."""
+        ("auto": `phase()`); success = every sub-task run succeeded at the end of its run (as in
+        `tools.evaluate` without a goal). `stop_on_failure=False` runs the whole chain whatever each
+        sub-task's check says (as `tools.evaluate` does when a Goal judges the end state)."""
         from roboskill.tools.evaluate import run_subtask
 
         if seed is not None:
@@ -81,11 +84,23 @@ class ExpertRunner:
             ok, log = run_subtask(self.env, sub, expert, rng, self.skill.trusted)
             actions.extend(log.actions)
             oks.append(bool(ok))
-            if not ok:
+            if not ok and stop_on_failure:
                 break
         success = len(oks) == len(self.skill.plan.subtasks) - first and all(oks)
         acts = np.asarray(actions, dtype=np.float32).reshape(-1, 5)
         return ExpertOutcome(success, acts, oks, first)
+
+    def run_judged(self, seed: int | None = None, *, start: int | str = 0, rng_seed: int = 0) -> ExpertOutcome:
+        """`run`, judged as evaluation judges: with the skill's Goal the whole chain runs and the goal decides
+        at the end, after the world settles (a sprung button that springs back still counts as pressed:
+        `joint_reached`); without a goal, exactly `run`."""
+        from roboskill.tools.distill.skills import judge_end
+
+        if self.skill.goal is None:
+            return self.run(seed, start=start, rng_seed=rng_seed)
+        out = self.run(seed, start=start, rng_seed=rng_seed, stop_on_failure=False)
+        out.success = judge_end(self.skill, self.env)
+        return out
 
 
 __all__ = ["ExpertOutcome", "ExpertRunner", "build_experts"]

@@ -1,11 +1,16 @@
-"""What a learned skill contributes to distillation: scene, plan, instruction, success check, expert.
+"""What a learned skill contributes to distillation: scene, plan, instruction, goal, success check, expert.
 
 Why a separate view of a skill: a library `SkillRecord` (or a reference task) carries much more than
-distillation needs, and distillation needs one thing the record leaves implicit — a single success
-check on the state that can judge *any* policy (the student included). That check is the plan's last
-sub-task's success function: every sub-task prepares the next, so the last one's condition is the
-skill's goal. A skill whose last sub-task has no success check cannot judge a student and is rejected
-with a message saying so.
+distillation needs, and distillation needs two things on the state that can judge *any* policy (the
+student included):
+
+- the task's `Goal` (`roboskill.sim.goals`), when the skill has one: the judge of evaluation, checked
+  once at the end of an episode after the world settles (`tools.distill.evaluate`);
+- the plan's last sub-task's success function: every sub-task prepares the next, so the last one's
+  condition is the skill's own success test. It ends episodes (the env's termination signal), trims
+  demonstrations, and judges evaluation (at the end of the episode) where the skill has no goal.
+
+A skill whose last sub-task has no success check is rejected with a message saying so.
 """
 
 from __future__ import annotations
@@ -33,18 +38,24 @@ class DistillSkill:
     artefacts: dict[str, str] = field(default_factory=dict)
     trusted: dict[str, Any] | None = None
     library_success_rate: float | None = None
+    goal: Any = None
+    """The task's fixed `roboskill.sim.goals.Goal` (or its dict), the judge of evaluation; None: the success check."""
 
     def __post_init__(self) -> None:
         if not self.instruction.strip():
             raise DistillError(f"skill {self.name!r}: empty instruction; give it an instruction or description")
         self.success_check()  # fail early, with the skill's name
+        if self.goal is not None:
+            from roboskill.sim.goals import Goal
+
+            self.goal = self.goal if isinstance(self.goal, Goal) else Goal.model_validate(self.goal)
 
     @classmethod
     def from_record(cls, record: Any) -> "DistillSkill":
         """From a `roboskill.memory.SkillRecord` (instruction, else description)."""
         return cls(name=record.name, instruction=(record.instruction or record.description).strip(),
                    scene=record.scene, plan=record.plan, artefacts=dict(record.artefacts),
-                   library_success_rate=float(record.success_rate))
+                   library_success_rate=float(record.success_rate), goal=getattr(record, "goal", None))
 
     @property
     def expert_kind(self) -> str:
@@ -64,6 +75,18 @@ class DistillSkill:
             f"skill {self.name!r}: its last sub-task {last.name!r} has no success check (success_code), so a "
             "student policy cannot be judged on it; re-learn the skill with a success check or leave it out "
             "(--skills NAME,NAME)")
+
+
+def judge_end(skill: DistillSkill, senv: Any) -> bool:
+    """The verdict on the end of an episode in the skill's plan env `senv` (what evaluation, collection and
+    DAgger keep): the skill's Goal after the world settles with the robot holding its last command
+    (`roboskill.sim.goals.judge`); without a goal, the success check installed in `senv` after settling."""
+    from roboskill.sim.goals import judge, settle
+
+    if skill.goal is not None:
+        return bool(judge(skill.goal, senv).success)
+    settle(senv)
+    return bool(senv.evaluate()[2])
 
 
 def load_success_fn(skill: DistillSkill) -> Callable[[Any], bool]:
@@ -96,25 +119,35 @@ def skills_from_library(library: Any, names: list[str] | None = None, *, min_suc
     return [DistillSkill.from_record(r) for r in records]
 
 
+#: Reference tasks whose experts need no prior learning (reach is a trajopt plan: no trajectory until learned).
+REFERENCE_SKILLS: tuple[str, ...] = ("push", "pick_place", "stack", "open_drawer", "press_button")
+
+
 def skills_from_reference(names: list[str] | None = None) -> list[DistillSkill]:
-    """DistillSkills from `roboskill.bench.reference_tasks` (trusted reward/success callables)."""
-    try:
-        from roboskill.bench import reference_tasks as ref
-    except ImportError as exc:
-        raise DistillError(f"reference tasks are not available ({exc}); use --source library") from None
-    tasks = ref.reference_tasks() if hasattr(ref, "reference_tasks") else list(getattr(ref, "REFERENCE_TASKS", {}).values())
+    """DistillSkills of the reference tasks (`roboskill.tools.reference_tasks`), each with its task's Goal.
+
+    pick_place, stack, open_drawer and press_button are primitive plans as published; `push` keeps its
+    scene, reward, success check and goal with its trajopt sub-task replaced by the closed-loop `push`
+    primitive (the trajopt sub-task has no trajectory until it is learned). Unknown names raise DistillError.
+    """
+    from roboskill.tools.reference_tasks import reference_goal, reference_instruction, reference_task
+
+    names = list(names or REFERENCE_SKILLS)
+    unknown = sorted(set(names) - set(REFERENCE_SKILLS))
+    if unknown:
+        raise DistillError(f"unknown reference skill(s) {unknown}; choose from {list(REFERENCE_SKILLS)}")
     out = []
-    for t in tasks:
-        name = getattr(t, "name")
-        if names and name not in names:
-            continue
-        out.append(DistillSkill(name=name, instruction=getattr(t, "instruction", "") or getattr(t, "description", ""),
-                                scene=t.scene, plan=t.plan, trusted=getattr(t, "trusted", None)))
-    if names:
-        missing = sorted(set(names) - {s.name for s in out})
-        if missing:
-            raise DistillError(f"unknown reference task(s) {missing}; known: {[getattr(t, 'name') for t in tasks]}")
+    for name in names:
+        scene, plan = reference_task(name)
+        if name == "push":
+            d = plan.model_dump()
+            d["subtasks"][0].update(learner="primitive",
+                                    primitive={"name": "push", "args": {"object": "cube", "target": "target"}})
+            plan = SkillPlan.model_validate(d)
+        out.append(DistillSkill(name=name, instruction=reference_instruction(name), scene=scene, plan=plan,
+                                goal=reference_goal(name)))
     return out
 
 
-__all__ = ["DistillSkill", "load_success_fn", "skills_from_library", "skills_from_reference"]
+__all__ = ["REFERENCE_SKILLS", "DistillSkill", "judge_end", "load_success_fn", "skills_from_library",
+           "skills_from_reference"]

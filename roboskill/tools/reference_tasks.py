@@ -1,14 +1,23 @@
-"""Reference tasks of the learn benchmark: scene spec + skill plan with hand-written reference rewards.
+"""Reference tasks: scene spec + skill plan with hand-written reference rewards, and the task's Goal.
 
-Why in the repo: the benchmark must measure the learners, not the reward writer, so each task carries
-a known-good reward and success check (ordinary generated-code style, run through the sandbox like
-any other). `reference_task(name) -> (SceneSpec, SkillPlan)`; `REFERENCE_TASKS` lists the names.
+Why in the product (not in `bench/`): `roboskill distill --source reference` distils them and the
+benchmarks measure the learners on them; the product never imports its benchmarks, the benchmarks
+import this. Each task carries a known-good reward and success check (ordinary generated-code style,
+run through the sandbox like any other) -- the training signal -- and a `Goal` in the simulator's
+vocabulary (`roboskill.sim.goals`) stating what the task asks, which judges evaluation episodes at
+their end after the world settles. The goals are no looser than the success checks: the same
+distances and fractions, checked once at the end instead of at any step.
+
+`reference_task(name) -> (SceneSpec, SkillPlan)`, `reference_goal(name) -> Goal`,
+`reference_instruction(name) -> str`; `REFERENCE_TASKS` lists the names. Every scene randomises its
+starts (objects' own `randomize`, else the scene's default `start_randomization`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from roboskill.sim.goals import EeNear, Goal, GoalObject, Inside, JointFraction, JointReached, Near, On
 from roboskill.sim.spec import SceneSpec
 from roboskill.tools.plan import SkillPlan
 
@@ -166,6 +175,60 @@ def reference_task(name: str) -> tuple[SceneSpec, SkillPlan]:
     return _spec(**spec), SkillPlan.model_validate(plan)
 
 
+#: What each task asks, in words a person would use (distillation's instructions, goal summaries).
+INSTRUCTIONS: dict[str, str] = {
+    "reach": "Move the gripper to the green ball.",
+    "push": "Push the red cube onto the green target.",
+    "pick_place": "Pick up the blue cube and put it in the tray.",
+    "stack": "Stack the small red cube on top of the green cube.",
+    "open_drawer": "Open the top drawer of the cabinet.",
+    "press_button": "Press the red button.",
+}
+
+
+def _goals() -> dict[str, Goal]:
+    # thresholds are the reference success checks' own (3 cm, open fraction 0.6), judged at the end
+    return {
+        "reach": Goal(action="reach", summary="The gripper ends within 3 cm of the green goal ball.",
+                      objects=[GoalObject(name="goal", category="sphere", description="the green ball")],
+                      conditions=[EeNear(target="goal", radius=0.03)]),
+        "push": Goal(action="push", summary="The red cube ends (at rest) within 3 cm of the green target's centre.",
+                     objects=[GoalObject(name="cube", category="box", description="the red cube"),
+                              GoalObject(name="target", category="cylinder", description="the green target")],
+                     conditions=[Near(object="cube", target="target", radius=0.03)]),
+        "pick_place": Goal(action="put_inside", summary="The blue cube ends in the tray, at rest.",
+                           objects=[GoalObject(name="cube", category="box", description="the blue cube"),
+                                    GoalObject(name="tray", category="tray", description="the tray")],
+                           conditions=[Inside(object="cube", container="tray")]),
+        "stack": Goal(action="stack", summary="The small red cube ends resting on the green cube.",
+                      objects=[GoalObject(name="top_cube", category="box", description="the small red cube"),
+                               GoalObject(name="base_cube", category="box", description="the green cube")],
+                      conditions=[On(object="top_cube", support="base_cube")]),
+        "open_drawer": Goal(action="open", summary="The top drawer ends at least 60 % open.",
+                            objects=[GoalObject(name="cabinet", category="drawer_cabinet", description="the cabinet")],
+                            conditions=[JointFraction(joint="cabinet.drawer_0", at_least=0.6)]),
+        # a sprung button springs back when released: it must have been pressed 60 % in, not stay there
+        "press_button": Goal(action="press", summary="The red button was pressed at least 60 % of its travel.",
+                             objects=[GoalObject(name="red_button", category="button", description="the red button")],
+                             conditions=[JointReached(joint="red_button.button", at_least=0.6)]),
+    }
+
+
+def reference_goal(name: str) -> Goal:
+    """The task's fixed Goal (what evaluation judges at the end of each episode); ValueError names the tasks."""
+    goals = _goals()
+    if name not in goals:
+        raise ValueError(f"unknown reference task {name!r}; choose one of {', '.join(REFERENCE_TASKS)}")
+    return goals[name]
+
+
+def reference_instruction(name: str) -> str:
+    """The task's instruction in plain words; ValueError names the tasks."""
+    if name not in INSTRUCTIONS:
+        raise ValueError(f"unknown reference task {name!r}; choose one of {', '.join(REFERENCE_TASKS)}")
+    return INSTRUCTIONS[name]
+
+
 def whole_task_reward(name: str) -> str:
     """The reward/success source of the task's final sub-task (what the plain-SAC baseline trains on)."""
     _, plan = reference_task(name)
@@ -176,4 +239,5 @@ def whole_task_reward(name: str) -> str:
     return code
 
 
-__all__ = ["REFERENCE_TASKS", "reference_task", "whole_task_reward"]
+__all__ = ["INSTRUCTIONS", "REFERENCE_TASKS", "reference_goal", "reference_instruction", "reference_task",
+           "whole_task_reward"]
