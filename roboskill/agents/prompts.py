@@ -75,6 +75,10 @@ def render_system(role: str) -> str:
         text = text.replace("{{goal_vocabulary}}", goal_vocabulary())
     if "{{state_api_doc}}" in text:
         text = text.replace("{{state_api_doc}}", state_api_doc())
+    if "{{reach}}" in text or "{{reach_short}}" in text:  # the validator's own reach model, in words
+        from roboskill.sim.validation import reach_summary
+
+        text = text.replace("{{reach_short}}", reach_summary(short=True)).replace("{{reach}}", reach_summary())
     if "{{primitives_doc}}" in text:
         lines = [f"- {p['name']}({', '.join(f'{k}: {v}' for k, v in p.get('args', {}).items())})" for p in primitives_catalog()]
         text = text.replace("{{primitives_doc}}", "\n".join(lines))
