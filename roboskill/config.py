@@ -41,6 +41,10 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(60.0, gt=0)
     max_retries: int = Field(4, ge=0, le=20)
     max_output_tokens: int = Field(4096, gt=0)
+    context_window: int = Field(8192, ge=1024)
+    """Tokens the server's context holds (Ollama num_ctx, llama.cpp -c, vLLM --max-model-len): every request's
+    prompt + answer budget stays within it; the answer budget shrinks to fit, then low-priority context is
+    trimmed, else the step fails naming the role and sizes. The offline model has no window."""
     role_models: dict[str, str] = Field(default_factory=dict)
     """Per-role model overrides, e.g. {"reward_writer": "gpt-4o"}."""
     price_per_1k_input: float = Field(0.0, ge=0)

@@ -27,4 +27,5 @@ def call_role(deps: Deps, role: str, context: dict[str, Any], **metadata: Any) -
         policy=deps.policy(),
         pricing=deps.models.pricing,
         config=config,
+        budget=deps.models.budget() if hasattr(deps.models, "budget") else None,
     )

@@ -23,7 +23,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel, ValidationError
 
-from roboskill.agents.prompts import JSONExtractionError, extract_json, render_messages, repair_messages
+from roboskill.agents.prompts import (
+    JSONExtractionError, PromptTooLarge, extract_json, fit_prompt, render_messages, repair_messages,
+)
 from roboskill.agents.schemas import ROLE_SCHEMAS
 from roboskill.tracing.redact import redact_text
 
@@ -193,9 +195,11 @@ def invoke_counted(
     policy: RetryPolicy | None = None,
     config: dict[str, Any] | None = None,
     pricing: Pricing | None = None,
+    options: dict[str, Any] | None = None,
 ) -> tuple[AIMessage, Usage]:
     """`invoke_with_retry` that also returns the usage of the attempts that timed out (estimated prompt tokens).
 
+    `options` are per-call request parameters (max_tokens, temperature, seed) for models that take them.
     A StepFailed raised here carries that usage as `.usage`, so `--max-tokens` binds a run that only times out.
     """
     policy = policy or RetryPolicy()
@@ -205,7 +209,7 @@ def invoke_counted(
     timeouts = 0
     for attempt in range(policy.max_retries + 1):
         try:
-            result = model.invoke(list(messages), config=config)
+            result = model.invoke(list(messages), config=config, **(options or {}))
             if not isinstance(result, AIMessage):
                 result = AIMessage(content=str(getattr(result, "content", result)))
             return result, lost
@@ -236,6 +240,21 @@ def invoke_with_retry(model: BaseChatModel, messages: Sequence[BaseMessage], **o
 
 
 # --------------------------------------------------------------------------- structured output
+@dataclass(frozen=True)
+class PromptBudget:
+    """The server's context window and the most answer tokens a call may ask for (`llm.context_window`,
+    `llm.max_output_tokens`): prompt + answer budget never exceed the window."""
+
+    context_window: int
+    max_output_tokens: int
+
+
+def takes_call_options(model: BaseChatModel) -> bool:
+    """Whether `model` sends per-call request parameters (max_tokens, temperature, seed) to an OpenAI-compatible
+    endpoint; the offline model and scripted test models have no such parameters."""
+    return getattr(model, "_llm_type", "") == "openai-chat"
+
+
 @dataclass
 class StructuredResult(Generic[T]):
     value: T
@@ -272,21 +291,43 @@ def structured_call(
     policy: RetryPolicy | None = None,
     pricing: Pricing | None = None,
     config: dict[str, Any] | None = None,
+    budget: PromptBudget | None = None,
 ) -> StructuredResult[T]:
     """Ask `role` for its structured answer; repair invalid answers up to `max_repairs` times.
 
     `extra_check(value)` returns problems beyond the schema (e.g. sandbox `check_code` issues); they
     are sent back like schema errors. Raises StepFailed with the last error when repairs run out.
+
+    With a `budget`, every request (the first and each repair) is fitted to the context window
+    (`prompts.fit_prompt`): the answer budget is lowered to what the window leaves and low-priority context
+    trimmed; a prompt that cannot fit fails the step with PromptTooLarge's message (role and sizes).
     """
     schema = schema or ROLE_SCHEMAS[role]  # type: ignore[assignment]
     pricing = pricing or Pricing()
-    messages = render_messages(role, context)
     usage = Usage()
     errors: list[str] = []
+    repairs: list[tuple[str, str]] = []
     raw = ""
     for attempt in range(max_repairs + 1):
+        options: dict[str, Any] = {}
+        if budget is not None:
+            try:
+                fitted = fit_prompt(role, context, repairs, context_window=budget.context_window,
+                                    max_output_tokens=budget.max_output_tokens)
+            except PromptTooLarge as exc:
+                raise StepFailed(role, str(exc), usage) from None
+            messages = fitted.messages
+            if fitted.trimmed:
+                log.info("%s: trimmed to fit llm.context_window: %s", role, ", ".join(fitted.trimmed))
+            if takes_call_options(model):
+                options["max_tokens"] = fitted.max_tokens
+        else:
+            messages = render_messages(role, context)
+            for bad, error in repairs:
+                messages += repair_messages(bad, error)
         try:
-            reply, lost = invoke_counted(model, messages, role=role, policy=policy, config=config, pricing=pricing)
+            reply, lost = invoke_counted(model, messages, role=role, policy=policy, config=config, pricing=pricing,
+                                         options=options)
         except StepFailed as exc:  # the answers so far and the timed-out calls still count against --max-tokens
             exc.usage = usage + (exc.usage or Usage())
             raise
@@ -313,7 +354,7 @@ def structured_call(
             error = _format_validation(exc) if isinstance(exc, ValidationError) else str(exc)
             errors.append(error)
             log.info("%s: invalid answer (attempt %d): %s", role, attempt + 1, error)
-            messages = [*messages, *repair_messages(raw[:20_000], error)]
+            repairs.append((raw[:20_000], error))
     raise StepFailed(role, f"no valid answer after {max_repairs} repairs; last error: {errors[-1]}", usage)
 
 
@@ -369,3 +410,9 @@ class ChatModels:
 
     def policy(self, sleep: Callable[[float], None] = time.sleep) -> RetryPolicy:
         return RetryPolicy(max_retries=self.llm.max_retries, sleep=sleep, timeout_s=self.llm.timeout_s)
+
+    def budget(self) -> PromptBudget | None:
+        """The context-window budget of real providers; None for the offline model (it has no window)."""
+        if self.llm.resolved_provider() == "offline":
+            return None
+        return PromptBudget(int(getattr(self.llm, "context_window", 8192)), int(self.llm.max_output_tokens))

@@ -8,7 +8,9 @@ JSON schema, the state API docs, the primitive list) are injected at render time
 from __future__ import annotations
 
 import json
+import math
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -64,35 +66,70 @@ def goal_vocabulary() -> str:
     return "\n".join(lines)
 
 
+def compact_schema(node: Any, *, _names: bool = False) -> Any:
+    """A JSON schema with what a model does not need left out: titles, `additionalProperties: false`, empty
+    defaults, class docstrings and the union discriminator; `X | None` becomes X, and a tuple of one item type
+    becomes a plain array with its length. Field descriptions (units, frames, conventions) all stay."""
+    if isinstance(node, list):
+        return [compact_schema(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if _names:  # the keys of "properties" are field names, never schema keywords
+        return {k: compact_schema(v) for k, v in node.items()}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("title", "discriminator") or (key == "additionalProperties" and value is False) \
+                or (key == "default" and value in (None, [], {})) or (key == "description" and "properties" in node):
+            continue
+        out[key] = compact_schema(value, _names=key in ("properties", "$defs"))
+    any_of = out.get("anyOf")
+    if isinstance(any_of, list) and len(any_of) == 2 and {"type": "null"} in any_of:
+        other = next(a for a in any_of if a != {"type": "null"})
+        out = {**other, **{k: v for k, v in out.items() if k != "anyOf"}}
+    items = out.get("prefixItems")
+    if isinstance(items, list) and items and all(i == items[0] for i in items):
+        out = {**{k: v for k, v in out.items() if k != "prefixItems"}, "items": items[0]}
+    return out
+
+
 @lru_cache(maxsize=None)
 def _schema_text(role: str) -> str:
-    return json.dumps(ROLE_SCHEMAS[role].model_json_schema(), separators=(",", ":"))
+    return json.dumps(compact_schema(ROLE_SCHEMAS[role].model_json_schema()), separators=(",", ":"), ensure_ascii=False)
 
 
-def render_system(role: str) -> str:
+#: Context keys that carry an API the system prompt already documents: the system prompt then points there
+#: instead of listing a second one (each API once per prompt).
+EXTERNAL_STATE_KEY = "external_state_api"
+
+
+def render_system(role: str, context: dict[str, Any] | None = None) -> str:
+    """The system message of `role`; `context` decides which API docs it carries (each API once per prompt)."""
+    external = bool(context and context.get(EXTERNAL_STATE_KEY))
     text = load_prompt(role).replace("{{schema}}", _schema_text(role))
     if "{{goal_vocabulary}}" in text:
         text = text.replace("{{goal_vocabulary}}", goal_vocabulary())
     if "{{state_api_doc}}" in text:
-        text = text.replace("{{state_api_doc}}", state_api_doc())
+        text = text.replace("{{state_api_doc}}", f"(this task runs in an external env: its state API is `{EXTERNAL_STATE_KEY}` "
+                            "in the context)" if external else state_api_doc())
     if "{{reach}}" in text or "{{reach_short}}" in text:  # the validator's own reach model, in words
         from roboskill.sim.validation import reach_summary
 
         text = text.replace("{{reach_short}}", reach_summary(short=True)).replace("{{reach}}", reach_summary())
     if "{{primitives_doc}}" in text:
         lines = [f"- {p['name']}({', '.join(f'{k}: {v}' for k, v in p.get('args', {}).items())})" for p in primitives_catalog()]
-        text = text.replace("{{primitives_doc}}", "\n".join(lines))
+        text = text.replace("{{primitives_doc}}", "(none in an external env)" if external else "\n".join(lines))
     return text
 
 
 def render_context(role: str, context: dict[str, Any]) -> str:
-    body = json.dumps(context, sort_keys=True, indent=1, default=str)
+    """The user message: the context as compact JSON (no indentation: it is for a model, not a person)."""
+    body = json.dumps(context, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return f"CONTEXT for {role}:\n```json\n{body}\n```\n{ANSWER_INSTRUCTION}"
 
 
 def render_messages(role: str, context: dict[str, Any]) -> list[BaseMessage]:
     """[SystemMessage(prompt file), HumanMessage(context json)] — the contract's prompt protocol."""
-    return [SystemMessage(content=render_system(role)), HumanMessage(content=render_context(role, context))]
+    return [SystemMessage(content=render_system(role, context)), HumanMessage(content=render_context(role, context))]
 
 
 def with_images(message: BaseMessage, data_urls: list[str], caption: str = "") -> HumanMessage:
@@ -144,3 +181,134 @@ def extract_json(text: str) -> Any:
     if errors:
         raise JSONExtractionError(f"the JSON is invalid ({errors[0]}); it may be truncated — send the complete object")
     raise JSONExtractionError("no JSON found in the answer (prose only); reply with one fenced ```json block")
+
+
+# --------------------------------------------------------------------------- context window
+#: Characters per token when sizing a prompt against `llm.context_window`. JSON, code and numbers tokenize
+#: denser than prose (~3-3.5 characters per token for Llama / Qwen tokenizers), so this errs on the large side.
+CHARS_PER_TOKEN = 3.2
+#: Per-message overhead of the chat template (role markers, separators), in tokens.
+MESSAGE_OVERHEAD_TOKENS = 8
+#: The smallest answer budget (tokens) each role's answer needs; a prompt that leaves less is trimmed.
+MIN_OUTPUT_TOKENS: dict[str, int] = {"proposer": 400, "goal_writer": 600, "scene_designer": 1200, "reward_writer": 2000,
+                                     "critic": 500, "curator": 300}
+REPAIRS = "<repairs>"
+#: What each role's context gives up first when the prompt must fit, lowest priority first. REPAIRS stands for
+#: the earlier repair turns and the echo of the rejected answer (the latest error is always kept).
+TRIM_ORDER: dict[str, tuple[str, ...]] = {
+    "proposer": ("rejected", "failed_tasks", REPAIRS, "learned_skills", "catalog"),
+    "goal_writer": (REPAIRS, "catalog"),
+    "scene_designer": (REPAIRS, "catalog", "previous_scene"),
+    "reward_writer": ("examples", REPAIRS, "reflection", "previous_candidates", "critic_feedback", "component_feedback"),
+    "critic": (REPAIRS, "scene", "candidates"),
+    "curator": (REPAIRS, "last_proposal", "directives"),
+}
+#: Lists kept from their end when halved (newest last); every other list keeps its head (most relevant first).
+_TAIL_KEYS = frozenset({"rejected", "directives"})
+#: Lists never shortened, only their long texts cut (every candidate must stay in view).
+_WHOLE_LISTS = frozenset({"candidates"})
+_CUT = " …[cut to fit the context window]"
+
+
+class PromptTooLarge(ValueError):
+    """A role's prompt cannot fit `llm.context_window` even after trimming; the message names role and sizes."""
+
+
+def estimate_prompt_tokens(messages: list[BaseMessage]) -> int:
+    """Tokens a prompt takes, erring on the large side (`CHARS_PER_TOKEN`)."""
+    chars = sum(len(m.content) if isinstance(m.content, str) else len(json.dumps(m.content)) for m in messages)
+    return math.ceil(chars / CHARS_PER_TOKEN) + MESSAGE_OVERHEAD_TOKENS * len(messages)
+
+
+@dataclass
+class FittedPrompt:
+    """Messages that fit the window, the answer budget left for them, and what was trimmed to get there."""
+
+    messages: list[BaseMessage]
+    max_tokens: int
+    prompt_tokens: int
+    trimmed: list[str] = field(default_factory=list)
+
+
+def _longest_text(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return max((_longest_text(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return max((_longest_text(v) for v in value), default=0)
+    return 0
+
+
+def _cut_texts(value: Any, limit: int) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + _CUT
+    if isinstance(value, dict):
+        return {k: _cut_texts(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cut_texts(v, limit) for v in value]
+    return value
+
+
+def _shrink(key: str, value: Any) -> tuple[Any, str] | None:
+    """One step smaller: long texts halved, then lists halved, then the key dropped; None when nothing is left."""
+    if value in (None, "", [], {}):
+        return None
+    longest = _longest_text(value)
+    if longest > 300:
+        return _cut_texts(value, longest // 2), f"{key} (texts cut to {longest // 2} characters)"
+    if isinstance(value, list) and len(value) > 1 and key not in _WHOLE_LISTS:
+        half = len(value) // 2
+        kept = value[-half:] if key in _TAIL_KEYS else value[:half]
+        return kept, f"{key} ({len(value)} -> {half})"
+    if key in _WHOLE_LISTS:
+        return None
+    return ([] if isinstance(value, list) else None), f"{key} (left out)"
+
+
+def fit_prompt(role: str, context: dict[str, Any], repairs: list[tuple[str, str]] | None = None, *,
+               context_window: int, max_output_tokens: int) -> FittedPrompt:
+    """The prompt of `role` (system, context, then each (rejected answer, error) repair turn) trimmed so that
+    prompt + answer budget never exceed `context_window` tokens.
+
+    The answer budget is `max_output_tokens`, lowered to what the window leaves; below the role's minimum
+    (`MIN_OUTPUT_TOKENS`) the prompt is trimmed in `TRIM_ORDER`: low-priority context first (examples, long
+    histories), then earlier repair turns and the echo of the rejected answer, then bigger context. Raises
+    PromptTooLarge naming the role and the sizes when even that cannot fit.
+    """
+    need = min(MIN_OUTPUT_TOKENS.get(role, 500), max_output_tokens)
+    ctx = dict(context)
+    turns = list(repairs or [])
+    trimmed: list[str] = []
+    order = list(TRIM_ORDER.get(role, (REPAIRS,)))
+    while True:
+        messages = render_messages(role, ctx)
+        for bad, error in turns:
+            messages += repair_messages(bad, error)
+        used = estimate_prompt_tokens(messages)
+        room = context_window - used
+        if room >= need:
+            return FittedPrompt(messages, min(max_output_tokens, room), used, trimmed)
+        step = None
+        while order and step is None:
+            key = order[0]
+            if key == REPAIRS:
+                if len(turns) > 1:
+                    turns, step = turns[1:], "earlier repair turns"
+                elif turns and len(turns[0][0]) > 400:
+                    bad, error = turns[0]
+                    turns, step = [(bad[: len(bad) // 2] + _CUT, error)], "the echo of the rejected answer"
+            elif key in ctx:
+                shrunk = _shrink(key, ctx[key])
+                if shrunk is not None:
+                    ctx[key], step = shrunk
+            if step is None:
+                order.pop(0)
+        if step is None:
+            raise PromptTooLarge(
+                f"{role}: the prompt does not fit llm.context_window = {context_window} tokens: it takes about {used} "
+                f"tokens{' after trimming ' + ', '.join(dict.fromkeys(trimmed)) if trimmed else ''}, and the answer "
+                f"needs at least {need} more (llm.max_output_tokens = {max_output_tokens}). Raise llm.context_window "
+                "(and the server's own limit: Ollama num_ctx, llama.cpp -c, vLLM --max-model-len) or use a model with "
+                "a larger context window")
+        trimmed.append(step)

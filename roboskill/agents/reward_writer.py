@@ -11,7 +11,6 @@ from typing import Any
 from roboskill.agents._call import call_role
 from roboskill.agents.deps import Deps
 from roboskill.agents.llm import StructuredResult
-from roboskill.agents.prompts import primitives_catalog
 from roboskill.agents.schemas import RewardCandidates
 
 MAX_EXAMPLES = 3
@@ -41,7 +40,6 @@ def writer_context(deps: Deps, state: dict[str, Any]) -> dict[str, Any]:
         "goal": state.get("goal"),
         "scene": None if external else state.get("scene"),
         "k": deps.budgets.candidates_per_iteration,
-        "primitives": [] if external else primitives_catalog(),
         "examples": _examples(deps, task.get("description", ""), state.get("env_id")),
         "previous_candidates": state.get("candidates") or None,
         "critic_feedback": critique.get("feedback") or None,

@@ -63,8 +63,8 @@ class _Model(BaseModel):
 class Randomization(_Model):
     """Uniform ranges added to the resolved initial pose at every `World.reset`."""
 
-    xy: float = Field(0.0, ge=0.0, le=0.5, description="± metres added to x and to y at every reset")
-    yaw: float = Field(0.0, ge=0.0, le=3.1416, description="± radians added to the yaw (about world z) at every reset")
+    xy: float = Field(0.0, ge=0.0, le=0.5, description="± m added to x and y at each reset")
+    yaw: float = Field(0.0, ge=0.0, le=3.1416, description="± rad added to the yaw at each reset")
 
 
 class StartRandomization(_Model):
@@ -89,27 +89,20 @@ class Placement(_Model):
     """
 
     position: Vec3 | None = Field(None, description=(
-        "[x, y, z] metres, world frame (robot base at (-0.6, 0, 0) facing +x, table top z = 0): where the object's "
-        "own origin goes: the centre of a primitive, the bottom centre of an articulated object, the file origin of "
-        "an asset. Prefer `on: table` with `offset`, which computes z for you"))
+        "[x, y, z] m, world frame: where the object's origin goes (a primitive's centre, an articulated object's "
+        "bottom centre); prefer `on: table` + `offset`"))
     euler: Vec3 = Field((0.0, 0.0, 0.0), description=(
-        "[roll, pitch, yaw] radians about world x, y, z. Yaw 0 turns an articulated object's front (drawers, "
-        "doors, handles) to -x, towards the robot: keep yaw 0 for articulated objects (yaw 3.14 faces them away)"))
+        "[roll, pitch, yaw] rad; at yaw 0 an articulated object's front faces -x, towards the robot: keep it 0"))
     on: str | None = Field(None, description=(
-        "'table' or an object name: the object's bottom rests on the target's top, centred on the target "
-        "(for 'table': at x = y = 0 plus `offset`, so `offset` is the table position [x, y])"))
-    inside: str | None = Field(None, description=(
-        "a container: a catalog asset tagged container (tray, mug) or an articulated container "
-        "('<object>.drawer_0' of a drawer_cabinet, a lid_box, a door_cabinet); the object stands on its floor"))
-    left_of: str | None = Field(None, description="object name: place this object at +y of it (the robot's left)")
-    right_of: str | None = Field(None, description="object name: place this object at -y of it (the robot's right)")
-    front_of: str | None = Field(None, description="object name: place this object at -x of it (closer to the robot)")
-    behind: str | None = Field(None, description="object name: place this object at +x of it (further from the robot)")
-    distance: float = Field(0.12, ge=0.0, le=1.0, description=(
-        "metres, centre to centre, for left_of / right_of / front_of / behind (enlarged so footprints never overlap)"))
-    offset: tuple[float, float] = Field((0.0, 0.0), description="[dx, dy] metres added to the resolved x, y")
-    randomize: Randomization | None = Field(None, description=(
-        "this object's own start variation per episode (replaces the scene's start_randomization for it)"))
+        "'table' or an object: rests on its top, centred, + `offset` (for 'table' `offset` is the position [x, y])"))
+    inside: str | None = Field(None, description="a container: tray or mug asset, lid_box, door_cabinet, '<cabinet>.drawer_i'")
+    left_of: str | None = Field(None, description="at +y of that object (the robot's left)")
+    right_of: str | None = Field(None, description="at -y of that object (the robot's right)")
+    front_of: str | None = Field(None, description="at -x of that object (nearer the robot)")
+    behind: str | None = Field(None, description="at +x of that object (farther from the robot)")
+    distance: float = Field(0.12, ge=0.0, le=1.0, description="m, centre to centre, for left_of / right_of / front_of / behind")
+    offset: tuple[float, float] = Field((0.0, 0.0), description="[dx, dy] m added to x, y")
+    randomize: Randomization | None = Field(None, description="this object's own start variation (replaces start_randomization)")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Placement:
@@ -139,9 +132,8 @@ class Placement(_Model):
 
 
 class _ObjectBase(_Model):
-    name: str = Field(description="unique snake_case name ([a-z][a-z0-9_]*); code addresses the object by it")
-    placement: Placement = Field(default_factory=lambda: Placement(on="table"),
-                                 description="where the object starts (default: on the table at x = y = 0)")
+    name: str = Field(description="unique, snake_case")
+    placement: Placement = Field(default_factory=lambda: Placement(on="table"), description="start pose (default: on: table)")
 
     @field_validator("name")
     @classmethod
@@ -163,18 +155,16 @@ class PrimitiveObject(_ObjectBase):
     """A box / sphere / cylinder / capsule made directly from PyBullet collision shapes."""
 
     kind: Literal["primitive"] = "primitive"
-    shape: Literal["box", "sphere", "cylinder", "capsule"] = Field(
-        description="cylinders and capsules stand upright: their axis is the object's own z axis")
+    shape: Literal["box", "sphere", "cylinder", "capsule"] = Field(description="cylinder / capsule axis along z (upright)")
     size: list[float] = Field(description=(
-        "FULL extents in metres (the bounding box, never half sizes or radii): box [x, y, z] (a 5 cm cube is "
-        "[0.05, 0.05, 0.05]); sphere [diameter]; cylinder [diameter, height]; capsule [diameter, height] with "
-        "the height over both round caps (height >= diameter). The gripper opens 8 cm: an object to grasp must "
-        "be narrower than that in one horizontal direction"))
-    color: tuple[float, float, float, float] = Field((0.8, 0.2, 0.2, 1.0), description="RGBA, each 0..1")
-    mass: float = Field(0.1, ge=0.0, description="kg (ignored when fixed or visual_only)")
+        "FULL extents in m, never half sizes or radii: box [x, y, z] (a 5 cm cube is [0.05, 0.05, 0.05]); "
+        "sphere [diameter]; cylinder / capsule [diameter, height], a capsule's height over both caps. To be "
+        "grasped: under 8 cm across in one horizontal direction"))
+    color: tuple[float, float, float, float] = Field((0.8, 0.2, 0.2, 1.0), description="RGBA 0..1")
+    mass: float = Field(0.1, ge=0.0, description="kg")
     friction: float = Field(0.8, ge=0.0, description="lateral friction coefficient")
-    visual_only: bool = Field(False, description="a goal marker: drawn only, no collision, no mass")
-    fixed: bool = Field(False, description="never moves (mass 0)")
+    visual_only: bool = Field(False, description="goal marker: no collision, no mass")
+    fixed: bool = Field(False, description="never moves")
 
     @field_validator("size")
     @classmethod
@@ -234,10 +224,9 @@ class AssetObject(_ObjectBase):
     """A catalog asset (see `roboskill.sim.catalog`) or a path to a .urdf / .obj file."""
 
     kind: Literal["asset"] = "asset"
-    asset: str = Field(description="a `catalog` name, or a path to a .urdf / .obj file")
-    scale: float = Field(1.0, gt=0.0, le=20.0, description=(
-        "multiplies the catalog size (catalog sizes are full extents x, y, z in metres at scale 1)"))
-    mass: float | None = Field(None, ge=0.0, description="kg; null keeps the file's mass")
+    asset: str = Field(description="a `catalog` name or a .urdf / .obj path")
+    scale: float = Field(1.0, gt=0.0, le=20.0, description="times the catalog size (full extents in m at scale 1)")
+    mass: float | None = Field(None, ge=0.0, description="kg; null: the file's")
     fixed: bool = Field(False, description="never moves")
 
 
@@ -245,13 +234,12 @@ class ArticulatedObject(_ObjectBase):
     """A procedurally generated articulated object (see `roboskill.sim.articulated`)."""
 
     kind: Literal["articulated"] = "articulated"
-    articulation: ArticulationKind = Field(description=(
-        "the generator; its front (handles, opening) faces -x, towards the robot, at yaw 0"))
+    articulation: ArticulationKind = Field(description="its front (handles, opening) faces -x, the robot, at yaw 0")
     params: dict[str, float | int | str] = Field(default_factory=dict, description=(
-        "generator parameters (lengths in metres, counts), e.g. {\"n_drawers\": 2}; omit for the defaults"))
+        "generator parameters (m, counts), e.g. {\"n_drawers\": 2}; omit for defaults"))
     initial_joints: dict[str, float] = Field(default_factory=dict, description=(
-        "joint local name (drawer_0, door, lid, button, lever, slider, knob) -> open fraction 0 (closed) .. 1 (open)"))
-    randomize_joints: float = Field(0.0, ge=0.0, le=1.0, description="± open fraction added to each joint at every reset")
+        "joint (drawer_0, door, lid, button, lever, slider, knob) -> open fraction 0 (closed)..1 (open)"))
+    randomize_joints: float = Field(0.0, ge=0.0, le=1.0, description="± open fraction per joint at each reset")
 
     @field_validator("initial_joints")
     @classmethod
@@ -268,11 +256,11 @@ SceneObject = Annotated[PrimitiveObject | AssetObject | ArticulatedObject, Field
 class SceneSpec(_Model):
     """A whole scene: robot, table and objects. Load with `SceneSpec.from_file`, save with `to_file`."""
 
-    name: str = Field(description="snake_case scene name")
+    name: str = Field(description="snake_case")
     description: str = ""
     robot: Literal["panda", "xarm6", "kuka"] = Field("panda", description=(
-        "the arm at (-0.6, 0, 0) facing +x; panda and xarm6 have a parallel gripper (8 / 8.5 cm opening), kuka none"))
-    table: bool = Field(True, description="a table whose top is z = 0 (x in [-0.85, 0.65], y in [-0.5, 0.5])")
+        "arm at (-0.6, 0, 0) facing +x; panda / xarm6 grippers open 8 / 8.5 cm, kuka has none"))
+    table: bool = Field(True, description="table top at z = 0")
     objects: list[SceneObject] = Field(default_factory=list)
     start_randomization: StartRandomization = Field(default_factory=StartRandomization)
     size_convention: SkipJsonSchema[SizeConvention] = Field(SIZE_CONVENTION, description=(

@@ -77,7 +77,11 @@ def test_learn_env_skips_scene_designer_and_records_env(tmp_path: Path) -> None:
     assert model.roles_called() == ["reward_writer", "critic", "reward_writer", "critic"]
     ctx = F.context_of(model.calls[0][1])
     assert ctx["external_env"]["objects"] == ["object", "table", "target"] and ctx["external_state_api"] == "EXTERNAL DOC"
-    assert ctx["scene"] is None and ctx["primitives"] == []
+    assert ctx["scene"] is None and "primitives" not in ctx
+    system = str(model.calls[0][1][0].content)  # each API once: the env's state API replaces roboskill's
+    from roboskill.agents.prompts import state_api_doc
+
+    assert state_api_doc() not in system and "- move_to(" not in system and "external_state_api" in system
     assert checks == ["panda_gym:PandaPush-v3"] * 2
     assert all(r.env_id == "panda_gym:PandaPush-v3" for call in trainer.calls for r in call)
     rec = deps.library.list()[0]

@@ -64,7 +64,7 @@ def test_the_schema_a_model_reads_states_the_convention() -> None:
     from roboskill.agents.schemas import SceneDesign
 
     schema = json.dumps(SceneDesign.model_json_schema())
-    assert "FULL extents in metres" in schema and "[diameter, height]" in schema and "a 5 cm cube is" in schema
+    assert "FULL extents in m" in schema and "[diameter, height]" in schema and "a 5 cm cube is" in schema
     assert "towards the robot" in schema  # orientation convention on `euler`
     assert "size_convention" not in schema  # the version marker is for stored data, not for the model
 
