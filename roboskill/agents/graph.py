@@ -426,11 +426,13 @@ def give_up(state: GraphState, deps: Deps) -> Update:
 
     reason = state.get("failure_reason") or "gave up"
     proposal = state.get("proposal") or {}
-    name = proposal.get("name") or "unnamed_task"
+    # no proposal: the proposer's own step failed (a model that never answered validly); there was no task,
+    # so nothing goes to the library, where a nameless "failed task" would only mislead later proposals
+    name = proposal.get("name") or "no_proposal"
     task_id = state.get("task_id") or f"t{int(state.get('tasks_started') or 1):03d}_{name}"
     novelty = reason.startswith("no novel task")
     refused_instruction = bool(state.get("refusal")) and state.get("mode") == "learn"
-    if not novelty and not refused_instruction:  # neither is a failure of a task the loop tried to learn
+    if proposal.get("name") and proposal.get("description") and not novelty and not refused_instruction:
         deps.library.add_failure(FailedTaskRecord(name=name, description=proposal.get("description") or name,
                                                   reason=reason[:2000], run_id=state["run_id"], task_id=task_id))
     _decision(deps, state, "give_up", reason=reason, task=name)

@@ -255,6 +255,22 @@ def takes_call_options(model: BaseChatModel) -> bool:
     return getattr(model, "_llm_type", "") == "openai-chat"
 
 
+#: How much hotter each repair attempt asks the model to sample (capped at REPAIR_MAX_TEMPERATURE).
+REPAIR_TEMPERATURE_STEP = 0.2
+REPAIR_MAX_TEMPERATURE = 1.0
+
+
+def repair_variation(model: BaseChatModel, attempt: int) -> dict[str, Any]:
+    """Request parameters of repair `attempt` (1, 2, ...): a higher temperature and another seed than the
+    first request, so a model that answered badly does not repeat itself word for word."""
+    base_t = getattr(model, "temperature", None)
+    base_t = 0.7 if base_t is None else float(base_t)
+    base_seed = getattr(model, "seed", None)
+    base_seed = 0 if base_seed is None else int(base_seed)
+    return {"temperature": round(min(REPAIR_MAX_TEMPERATURE, max(base_t, 0.3) + REPAIR_TEMPERATURE_STEP * attempt), 3),
+            "seed": base_seed + 1009 * attempt}
+
+
 @dataclass
 class StructuredResult(Generic[T]):
     value: T
@@ -325,6 +341,8 @@ def structured_call(
             messages = render_messages(role, context)
             for bad, error in repairs:
                 messages += repair_messages(bad, error)
+        if attempt and takes_call_options(model):  # a repair resent as-is gets the same answer back
+            options.update(repair_variation(model, attempt))
         try:
             reply, lost = invoke_counted(model, messages, role=role, policy=policy, config=config, pricing=pricing,
                                          options=options)
@@ -340,11 +358,15 @@ def structured_call(
             try:
                 data = extract_json(raw)
             except JSONExtractionError as exc:
-                if finish == "length":
-                    raise JSONExtractionError(f"{exc} (the answer hit the output token limit: be more concise)") from None
+                if finish == "length":  # not a JSON mistake: the answer did not fit
+                    limit = options.get("max_tokens") or getattr(model, "max_tokens", None)
+                    at = f" ({limit} tokens)" if limit else ""
+                    raise JSONExtractionError(
+                        f"your answer was cut at the token limit{at}; answer shorter: only the ```json block, no "
+                        "prose, brief notes and code") from None
                 raise
             if not isinstance(data, dict):
-                raise JSONExtractionError(f"expected a JSON object, got {type(data).__name__}")
+                raise JSONExtractionError(f"your answer holds a {type(data).__name__}, not the JSON object the schema asks for")
             value = schema.model_validate(data)  # type: ignore[union-attr]
             problems = extra_check(value) if extra_check else []
             if problems:

@@ -158,30 +158,47 @@ class JSONExtractionError(ValueError):
 
 
 def extract_json(text: str) -> Any:
-    """The JSON value of the first fenced block that parses (or the bare text if it is JSON).
+    """The JSON object of the first fenced block that holds one (or the first bare object in the text).
 
-    Real models sometimes add prose around the block, omit the `json` tag or skip the fence; all of
-    those are accepted. Truncated or prose-only answers raise JSONExtractionError with a hint.
+    Real models add prose around the block, omit the `json` tag or skip the fence; all of those are
+    accepted. Only an object counts (every role answers with one): a list quoted from the prompt is never
+    taken for the answer. Errors are worded for the model that has to fix them: an empty answer, invalid
+    (perhaps truncated) JSON, a block holding something other than an object, or prose with no JSON at all.
     """
     if not text or not text.strip():
-        raise JSONExtractionError("the answer was empty; reply with one fenced ```json block")
+        raise JSONExtractionError("your answer was empty; answer with one fenced ```json block holding the whole object")
     errors: list[str] = []
+    others: list[str] = []
     for block in _FENCE.findall(text):
         try:
-            return json.loads(block)
+            value = json.loads(block)
         except json.JSONDecodeError as exc:
             errors.append(f"line {exc.lineno} column {exc.colno}: {exc.msg}")
+            continue
+        if isinstance(value, dict):
+            return value
+        others.append(type(value).__name__)
     stripped = text.strip()
-    start = min((i for i in (stripped.find("{"), stripped.find("[")) if i >= 0), default=-1)
-    if start >= 0:
+    decoder = json.JSONDecoder()
+    for n, match in enumerate(re.finditer(r"\{", stripped)):
+        if n >= 50:  # a long answer full of braces: the fenced block was the place to look
+            break
         try:
-            return json.JSONDecoder().raw_decode(stripped[start:])[0]
+            value = decoder.raw_decode(stripped[match.start():])[0]
         except json.JSONDecodeError as exc:
-            errors.append(f"line {exc.lineno} column {exc.colno}: {exc.msg}")
+            if not errors and re.match(r'\{\s*"', stripped[match.start():]):  # JSON that breaks off, not prose
+                errors.append(f"line {exc.lineno} column {exc.colno}: {exc.msg}")
+            continue
+        if isinstance(value, dict):
+            return value
     if errors:
-        raise JSONExtractionError(f"the JSON is invalid ({errors[0]}); it may be truncated — send the complete object")
-    raise JSONExtractionError("no JSON found in the answer (prose only); reply with one fenced ```json block")
-
+        raise JSONExtractionError(f"the JSON in your answer is invalid ({errors[0]}); it may be truncated: send the "
+                                  "whole object again as one fenced ```json block of valid JSON")
+    if others:
+        raise JSONExtractionError(f"your ```json block holds a {others[0]}, not the JSON object the schema asks for; "
+                                  "answer with the whole object {...}")
+    raise JSONExtractionError("no JSON object in your answer; it was prose. Answer with one fenced ```json block "
+                              "holding the object and nothing else")
 
 # --------------------------------------------------------------------------- context window
 #: Characters per token when sizing a prompt against `llm.context_window`. JSON, code and numbers tokenize

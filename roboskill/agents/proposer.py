@@ -17,6 +17,13 @@ MAX_FAILURES = 5
 MAX_RECENT_FAILURES = 2
 
 
+def _describes_a_task(failure: Any) -> bool:
+    """A failure with a real task: older runs stored a failed proposer step as "unnamed_task" with its name for
+    a description, which only told later proposals that something nameless had failed."""
+    name = str(getattr(failure, "name", ""))
+    return name != "unnamed_task" and str(getattr(failure, "description", "")).strip() not in ("", name)
+
+
 def _short(text: str, limit: int = 100) -> str:
     text = " ".join(str(text or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -67,11 +74,11 @@ def proposer_context(deps: Deps, state: dict[str, Any]) -> dict[str, Any]:
     """
     library = deps.library
     skills = library.list()
-    failures = library.list_failures()
+    failures = [f for f in library.list_failures() if _describes_a_task(f)]
     query = _query(state, skills[-MAX_RECENT:] + failures[-MAX_RECENT_FAILURES:])
     shown_skills = _retrieve(skills, getattr(library, "search", None), query, MAX_NEAREST, MAX_RECENT)
-    shown_failures = _retrieve(failures, getattr(library, "nearest_failures", None), query, MAX_FAILURES,
-                               MAX_RECENT_FAILURES)
+    shown_failures = [f for f in _retrieve(failures, getattr(library, "nearest_failures", None), query, MAX_FAILURES,
+                                           MAX_RECENT_FAILURES) if _describes_a_task(f)]
     return {
         "learned_skills": [{"name": s.name, "description": s.description} for s in shown_skills],
         "failed_tasks": [{"name": f.name, "description": f.description, "reason": _short(f.reason)} for f in shown_failures],

@@ -135,7 +135,7 @@ def test_invalid_output_then_repair(tmp_path: Path) -> None:
     last = proposer_calls[-1]
     repairs = [str(m.content) for m in last if str(m.content).startswith("REPAIR:")]
     assert len(repairs) == 3
-    assert "no JSON found" in repairs[0] and "invalid" in repairs[1] and "snake_case" in repairs[2]
+    assert "no JSON object in your answer" in repairs[0] and "invalid" in repairs[1] and "snake_case" in repairs[2]
 
 
 def test_repairs_exhausted_give_up_with_reason(tmp_path: Path) -> None:

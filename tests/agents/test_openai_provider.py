@@ -97,7 +97,7 @@ def test_malformed_output_is_repaired(bad: dict) -> None:
 
 def test_repairs_are_bounded() -> None:
     with ChatServer([{"content": "no json here"}]) as server:
-        with pytest.raises(StepFailed, match="no valid answer after 2 repairs; last error: no JSON found"):
+        with pytest.raises(StepFailed, match="no valid answer after 2 repairs; last error: no JSON object in your answer; it was prose"):
             call(server, max_repairs=2)
     assert len(server.requests) == 3
 
