@@ -123,6 +123,17 @@ def previous_table(result: BenchResult) -> tuple[list[str], list[list[Scalar]]]:
     return ["figure", f"before ({prev.get('setting', '?')} setting, older rules)", "now"], rows
 
 
+def _previous_headline(result: BenchResult) -> str:
+    """The older figure's headline with its setting, so a quick run is never read against a full one unawares."""
+    prev = result.previous
+    if not prev or not prev.get("summary"):
+        return ""
+    setting = prev.get("setting") or "?"
+    now = "smoke" if result.smoke else ("quick" if result.quick else "full")
+    caveat = "" if setting == now else f"; not comparable with today's {now} run"
+    return f"{_fmt(prev['summary'])} ({setting} setting{caveat})"
+
+
 def _previous_lines(result: BenchResult) -> list[str]:
     prev = result.previous
     if not prev:
@@ -195,7 +206,7 @@ def render_markdown(results: list[BenchResult], *, source_dir: str = "bench_out"
     lines += ["## Summary", ""]
     summary_rows: list[list[Scalar]] = [
         [f"`{r.name}`", r.status, _headline(r), "smoke" if r.smoke else ("quick" if r.quick else "full"),
-         rules_of(r) or "", _fmt((r.previous or {}).get("summary")) if r.previous else "", f"`{r.command}`"]
+         rules_of(r) or "", _previous_headline(r), f"`{r.command}`"]
         for r in results
     ]
     lines += _md_table(["benchmark", "status", "headline", "setting", "rules", "before (older rules)", "reproduce"],
