@@ -158,6 +158,10 @@ class Displaced(_Model):
         description="world direction: forward = +x (away from the robot), left = +y")
     distance: float = Field(gt=0.0, le=0.6, description="metres along `direction`")
     tolerance: float = Field(0.02, ge=0.0, le=0.1, description="metres the object may fall short")
+    max_distance: float | None = Field(None, gt=0.0, le=1.0,
+                                       description="metres along `direction` it must not exceed (None: no upper bound)")
+    max_sideways: float | None = Field(None, gt=0.0, le=0.5,
+                                       description="metres it may drift across `direction` (None: any)")
 
     _v = field_validator("object")(_name)
 
@@ -341,7 +345,9 @@ def describe_condition(c: Any) -> str:
         way = {"open": "towards open", "close": "towards closed", "either": "either way"}[c.direction]
         return f"{c.joint} moved {way} by at least {c.amount:.3g} (rad or m)"
     if isinstance(c, Displaced):
-        return f"{c.object} moved {c.direction} by at least {(c.distance - c.tolerance) * 100:.0f} cm"
+        upper = f" and at most {c.max_distance * 100:.0f} cm" if c.max_distance is not None else ""
+        side = f", drifting at most {c.max_sideways * 100:.0f} cm sideways" if c.max_sideways is not None else ""
+        return f"{c.object} moved {c.direction} by at least {(c.distance - c.tolerance) * 100:.0f} cm{upper}{side}"
     if isinstance(c, Near):
         return f"{c.object} within {c.radius * 100:.0f} cm of {c.target}"
     if isinstance(c, Relation):
@@ -488,9 +494,15 @@ def check_condition(cond: Any, state: Any, peaks: dict[str, float] | None = None
     if isinstance(cond, Displaced):
         d = np.asarray(state.object_position(cond.object), dtype=float)[:2] - \
             np.asarray(state.initial_object_position(cond.object), dtype=float)[:2]
-        along = float(d @ np.asarray(DIRECTIONS[cond.direction]))
+        unit = np.asarray(DIRECTIONS[cond.direction])
+        along = float(d @ unit)
+        across = abs(float(d @ np.array([-unit[1], unit[0]])))
         need = cond.distance - cond.tolerance
-        return ConditionResult(condition=words, ok=along >= need, value=along, needed=f">= {need:.3f}")
+        ok = along >= need and (cond.max_distance is None or along <= cond.max_distance) \
+            and (cond.max_sideways is None or across <= cond.max_sideways)
+        bounds = f">= {need:.3f}" + (f", <= {cond.max_distance:.3f}" if cond.max_distance is not None else "") \
+            + (f", sideways <= {cond.max_sideways:.3f}" if cond.max_sideways is not None else "")
+        return ConditionResult(condition=words, ok=ok, value=along, needed=bounds)
     if isinstance(cond, Near):
         dist = float(np.linalg.norm(_xy(state, cond.object) - _xy(state, cond.target)))
         return ConditionResult(condition=words, ok=dist <= cond.radius, value=dist, needed=f"<= {cond.radius}")

@@ -42,6 +42,13 @@ def test_goals_say_what_the_instruction_says(text: str, kind: str, field: str, v
     assert getattr(cond, field) == value
 
 
+def test_an_amount_bounds_both_sides_unless_it_says_at_least() -> None:
+    about = _answer("roll the red ball 12 cm to the right").goal.conditions[0]
+    assert about.max_distance == pytest.approx(0.18) and about.max_sideways is not None
+    least = _answer("push the red block at least 12 cm to the right").goal.conditions[0]
+    assert least.max_distance is None
+
+
 def test_every_goal_object_is_named_in_the_conditions_and_categorised() -> None:
     goal = _answer("put the blue block in the middle drawer and close it").goal
     assert isinstance(goal, Goal)

@@ -84,6 +84,18 @@ def test_displaced_counts_only_the_asked_direction(block_env):
     assert not G.judge(left, block_env).success
 
 
+def test_displaced_about_an_amount_fails_on_overshoot_and_drift(block_env):
+    about = _goal([{"kind": "displaced", "object": "red_block", "direction": "right", "distance": 0.12,
+                    "max_distance": 0.18, "max_sideways": 0.08}])
+    start = block_env.state.initial_object_position("red_block")
+    _teleport(block_env, "red_block", (start[0], start[1] - 0.13, start[2]))
+    assert G.judge(about, block_env).success
+    _teleport(block_env, "red_block", (start[0], start[1] - 0.30, start[2]))  # rolled far past
+    assert not G.judge(about, block_env).success
+    _teleport(block_env, "red_block", (start[0] + 0.15, start[1] - 0.13, start[2]))  # far off the line
+    assert not G.judge(about, block_env).success
+
+
 def test_toppled_and_upright(block_env):
     toppled = _goal([{"kind": "toppled", "object": "red_block", "min_tilt": 1.0}])
     upright = _goal([{"kind": "upright", "object": "red_block"}])

@@ -295,6 +295,9 @@ def goal_from_frame(frame: TaskFrame, text: str) -> dict[str, Any]:
         dist = min(0.4, amounts.get("metres", 0.10))
         conds = [{"kind": "displaced", "object": o, "direction": frame.relation, "distance": round(dist, 3),
                   "tolerance": 0.02}]
+        if not re.search(r"\b(at least|or more|more than|further than)\b", text.lower()):
+            # "push it 10 cm" means about 10 cm: neither a long overshoot nor a drift far off the line
+            conds[0].update(max_distance=round(1.5 * dist, 3), max_sideways=round(0.5 * dist + 0.02, 3))
         summary = f"The {obj.type.noun} moved {frame.relation} by about {dist * 100:.0f} cm."
     elif v == "push" and dest is not None:
         conds = [{"kind": "near", "object": o, "target": dest.scene_name(), "radius": 0.10}]
