@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 from roboskill.agents.offline.frames import ObjRef, TaskFrame
@@ -49,7 +50,8 @@ _SAME_TASK: dict[str, set[str]] = {
 _ARTICULATED_ALIASES = {"pick", "lift", "push", "slide", "rotate", "open", "close", "press"}
 
 
-def _setting_phrases() -> list[str]:
+@lru_cache(maxsize=1)
+def _setting_phrases() -> tuple[str, ...]:
     """Every place / situation / purpose clause the offline proposer writes around a task's core (longest first)."""
     from roboskill.agents.offline.grammar import _GENERIC_SETTINGS
     from roboskill.agents.offline.scenarios import DOMAINS, PURPOSES
@@ -64,7 +66,7 @@ def _setting_phrases() -> list[str]:
             if reason.startswith("for "):  # the proposer varies the link of "for ..." reasons
                 phrases.update(f"{link}{reason[3:]}" for link in ("ready for", "needed for", "to be used for",
                                                                   "in preparation for"))
-    return sorted((p.lower() for p in phrases), key=len, reverse=True)
+    return tuple(sorted((p.lower() for p in phrases), key=len, reverse=True))
 
 
 def task_core(text: str) -> str:
@@ -144,12 +146,13 @@ def known_words(types: list[Any]) -> set[str]:
 def unknown_objects(text: str, types: list[Any]) -> list[str]:
     """Noun phrases after an article that name nothing the simulator can build ("the banana")."""
     unknown = []
+    known = known_words(types)
     for m in re.finditer(r"\b(?:the|a|an|its|this|that|some)\s+((?:[a-z-]+\s+){0,2}[a-z-]+)", text.lower()):
         phrase = m.group(1)
         words = phrase.split()
         if words[0] in _NOT_OBJECTS or not any(w.isalpha() for w in words):
             continue
-        if _find_objects(phrase, types) or any(w in known_words(types) for w in words):
+        if _find_objects(phrase, types) or any(w in known for w in words):
             continue
         head = next((w for w in words if w not in _NOT_OBJECTS and w not in COLORS and w not in SIZES
                      and w.isalpha() and len(w) > 2), None)
