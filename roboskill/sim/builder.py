@@ -129,13 +129,18 @@ class World:
         self._order: list[str] = []
         self._robot_snapshots: dict[int, tuple[Any, ...]] = {}
         self._closed = False
+        self._jitter = True
 
     # --------------------------------------------------------------------------------- public API
-    def reset(self, seed: int | None = None) -> None:
+    def reset(self, seed: int | None = None, *, nominal: bool = False) -> None:
         """Robot home, articulated joints to their initial (randomised) fractions, objects to their
-        resolved (randomised) poses, all velocities zero."""
+        resolved (randomised) poses, all velocities zero.
+
+        `nominal=True` skips the start randomisation: the layout exactly as written, which is what
+        validation must judge so that its verdict does not depend on a random draw."""
         if seed is not None:
             self.rng = np.random.default_rng(seed)
+        self._jitter = not nominal
         self.robot.reset()
         c = self.client
         for obj in self.spec.objects:
@@ -143,7 +148,7 @@ class World:
                 for local in self._placed[obj.name].asset.joints if self._placed[obj.name].asset else []:
                     ref = self.joints[f"{obj.name}.{local.name}"]
                     frac = float(obj.initial_joints.get(local.name, 0.0))
-                    spread = joint_spread(obj, self.spec)
+                    spread = joint_spread(obj, self.spec) if self._jitter else 0.0
                     if spread > 0:
                         frac += float(self.rng.uniform(-spread, spread))
                     frac = min(1.0, max(0.0, frac))
@@ -223,7 +228,7 @@ class World:
         kind, target = pl.relation
         quat = placed.quat
         dx = dy = dyaw = 0.0
-        spread = pose_spread(obj, self.spec)
+        spread = pose_spread(obj, self.spec) if self._jitter else None
         if spread is not None:
             if spread.xy > 0:
                 dx, dy = (float(v) for v in self.rng.uniform(-spread.xy, spread.xy, 2))
@@ -295,8 +300,9 @@ class World:
 
 # ------------------------------------------------------------------------------------ building
 def build_scene(spec: SceneSpec, *, client: int | None = None, seed: int | None = None,
-                validate: bool = True) -> World:
-    """Build `spec` into a World (own DIRECT client unless `client` is given) and reset it.
+                validate: bool = True, nominal: bool = False) -> World:
+    """Build `spec` into a World (own DIRECT client unless `client` is given) and reset it
+    (`nominal=True`: to the layout as written, without start randomisation).
 
     With `validate=True` the spec is checked statically before loading and physically after
     (settling, interpenetration, falling off the table); every problem is raised together as
@@ -308,7 +314,7 @@ def build_scene(spec: SceneSpec, *, client: int | None = None, seed: int | None 
         report = validation.static_checks(spec)
         if not report.ok:
             raise validation.SceneValidationError(report)
-    world = _build(spec, client=client, seed=seed)
+    world = _build(spec, client=client, seed=seed, nominal=nominal)
     if validate:
         try:
             report = validation.physical_checks(world)
@@ -340,7 +346,7 @@ def _connect(client: int | None) -> tuple[int, bool]:
     return p.connect(p.DIRECT), True
 
 
-def _build(spec: SceneSpec, *, client: int | None, seed: int | None) -> World:
+def _build(spec: SceneSpec, *, client: int | None, seed: int | None, nominal: bool = False) -> World:
     c, owns = _connect(client)
     try:
         p.setAdditionalSearchPath(pybullet_data.getDataPath(), physicsClientId=c)
@@ -364,7 +370,7 @@ def _build(spec: SceneSpec, *, client: int | None, seed: int | None) -> World:
             except (p.error, OSError, ValueError) as exc:
                 raise SceneBuildError(f"object {obj.name!r}: could not be loaded: {exc}") from exc
         world._order = _placement_order(spec)
-        world.reset(seed)
+        world.reset(seed, nominal=nominal)
         return world
     except BaseException:
         if owns:

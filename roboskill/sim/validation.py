@@ -596,7 +596,7 @@ def validate_scene(spec: SceneSpec, goal: Any = None) -> ValidationReport:
         kept = new_kept
     reduced = spec.model_copy(update={"objects": kept})
     try:
-        world = build_scene(reduced, validate=False)
+        world = build_scene(reduced, validate=False, nominal=True)
     except SceneBuildError as exc:
         report.add(spec.name, "build_failed", str(exc), "check the asset file / parameters of that object")
         return report

@@ -31,6 +31,18 @@ def test_invalid_example_lists_all_problems() -> None:
         assert obj in text
 
 
+def test_validation_judges_the_layout_as_written_not_a_random_start() -> None:
+    """A cube placed 1 cm from a 6 cm box overlaps it as written; start randomisation (±3 cm) could
+    separate them in some draws, so a verdict drawn from a random start would flake."""
+    spec = SceneSpec.model_validate({"name": "overlap", "objects": [
+        {"kind": "primitive", "name": "a", "shape": "box", "size": [0.04, 0.04, 0.04],
+         "placement": {"position": [0.0, 0.0, 0.02]}},
+        {"kind": "primitive", "name": "b", "shape": "box", "size": [0.06, 0.06, 0.06],
+         "placement": {"position": [0.0, 0.01, 0.03]}}]})
+    verdicts = {("a", "interpenetration") in _codes(validate_scene(spec)) for _ in range(12)}
+    assert verdicts == {True}
+
+
 def test_build_raises_with_every_problem() -> None:
     with pytest.raises(SceneValidationError) as info:
         build_scene(SceneSpec.from_file(EXAMPLES / "invalid" / "broken_scene.yaml"))
