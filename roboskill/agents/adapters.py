@@ -45,6 +45,27 @@ def validate_scene(scene: dict[str, Any], goal: dict[str, Any] | None = None) ->
             for m in goals.start_errors(goal_model, spec)]
 
 
+def scene_names(scene: dict[str, Any]) -> dict[str, Any] | None:
+    """Every name generated code may use in the scene, with sizes, start positions and joint ranges (compact dump
+    of `roboskill.sim.names.SceneNames`), read off the scene built as written (no start randomisation).
+
+    Called once per validated scene, so the reward writer is told the names instead of guessing them. None when
+    the scene cannot be built here (validation reports that; the names are a help, never a gate).
+    """
+    from roboskill.sim.builder import build_scene
+    from roboskill.sim.names import scene_names as names_of
+    from roboskill.sim.spec import SceneSpec, stored_spec_data
+
+    try:
+        world = build_scene(SceneSpec.model_validate(stored_spec_data(scene)), validate=False, nominal=True)
+    except Exception:  # noqa: BLE001 - see the docstring
+        return None
+    try:
+        return names_of(world).compact()
+    finally:
+        world.close()
+
+
 def scene_picture(scene: dict[str, Any], path: Path) -> str | None:
     """Render the scene once to a PNG (for the chat review)."""
     from roboskill.sim import render

@@ -87,6 +87,8 @@ class Deps:
     validate_scene: Callable[..., list[dict[str, Any]]] = lambda scene, goal=None: []
     check_plan_code: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]] = lambda plan, scene: []
     scene_picture: Callable[[dict[str, Any], Path], str | None] = lambda scene, path: None
+    # the names a validated scene gives generated code (`roboskill.sim.names.SceneNames` dump); None: unknown
+    scene_names: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda scene: None
     catalog: Callable[[], list[dict[str, Any]]] = lambda: []
     # `learn --env`: {"describe": ExternalState.describe() (+ max_episode_steps, state_kind), "state_doc": str}
     describe_env: Callable[[str], dict[str, Any]] = lambda env_id: {"describe": {"env_id": env_id}, "state_doc": ""}

@@ -178,15 +178,26 @@ def describe_env(state: GraphState, deps: Deps) -> Update:
 
 def design_scene(state: GraphState, deps: Deps) -> Update:
     result = scene_designer.design_scene(deps, state)
-    return {"scene": result.value.scene.model_dump(mode="json"), "scene_errors": [],
+    return {"scene": result.value.scene.model_dump(mode="json"), "scene_errors": [], "scene_names": None,
             "tokens": _add_usage(state, result.usage)}
+
+
+def _scene_names(deps: Deps, scene: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The names generated code may use in `scene` (see `roboskill.sim.names`); None when unknown."""
+    if not scene:
+        return None
+    try:
+        return deps.scene_names(scene)
+    except Exception as exc:  # noqa: BLE001 - the names help the writer; without them it still has the scene
+        deps.tracer.event("tool", "scene_names", error=str(exc)[:500])
+        return None
 
 
 def validate_scene(state: GraphState, deps: Deps) -> Update:
     errors = deps.validate_scene(state["scene"], state.get("goal"))
     _decision(deps, state, "validate_scene", ok=not errors, n_errors=len(errors))
-    if not errors:
-        return {"scene_errors": []}
+    if not errors:  # measured once per valid scene: every writer call and code check of this scene reads them
+        return {"scene_errors": [], "scene_names": _scene_names(deps, state["scene"])}
     repairs = int(state.get("scene_repairs") or 0) + 1
     update: Update = {"scene_errors": errors, "scene_repairs": repairs}
     if repairs > deps.budgets.max_repairs_per_step:
@@ -197,19 +208,32 @@ def validate_scene(state: GraphState, deps: Deps) -> Update:
 
 
 def write_rewards(state: GraphState, deps: Deps) -> Update:
+    extra: Update = {}
+    if not state.get("env_id") and state.get("scene_names") is None:  # a checkpoint from before names were kept
+        names = _scene_names(deps, state.get("scene"))
+        if names is not None:
+            extra["scene_names"] = names
+            state = {**state, "scene_names": names}  # type: ignore[assignment]
     result = reward_writer.write_rewards(deps, state)
     return {
         "candidates": [c.model_dump(mode="json") for c in result.value.candidates],
         "code_errors": [],
         "tokens": _add_usage(state, result.usage),
+        **extra,
     }
 
 
 def check_code(state: GraphState, deps: Deps) -> Update:
+    """Name check (cheap, static, lists the valid names), then the sandbox checks and dry run of every candidate."""
+    from roboskill.sim.names import plan_name_errors
+
     errors: list[dict[str, Any]] = []
     env_id = state.get("env_id")
+    names = None if env_id else state.get("scene_names")
     for i, plan in enumerate(state.get("candidates") or []):
-        found = deps.check_external_code(plan, env_id) if env_id else deps.check_plan_code(plan, state["scene"])
+        found = plan_name_errors(plan, names) if names else []
+        if not found:  # a misspelt name would only fail the dry run again, after a sandbox process was spent
+            found = deps.check_external_code(plan, env_id) if env_id else deps.check_plan_code(plan, state["scene"])
         errors.extend({"candidate": i, **err} for err in found)
     _decision(deps, state, "check_code", ok=not errors, n_errors=len(errors))
     if not errors:

@@ -66,6 +66,21 @@ def goal_vocabulary() -> str:
     return "\n".join(lines)
 
 
+RUN_FACT_KEYS = ("step_s", "max_delta", "primitive_steps")
+
+
+@lru_cache(maxsize=None)
+def run_facts() -> dict[str, str]:
+    """How an env step is timed and sized, and a primitive's minimum budget, from the constants the code runs
+    with (`{{step_s}}`, `{{max_delta}}`, `{{primitive_steps}}`), so the prompt's numbers never drift."""
+    from roboskill.sim.builder import TIME_STEP
+    from roboskill.sim.env import DEFAULT_ACTION_REPEAT, DEFAULT_MAX_DELTA
+    from roboskill.tools.evaluate import PRIMITIVE_MIN_STEPS
+
+    return {"step_s": f"{TIME_STEP * DEFAULT_ACTION_REPEAT:.3f}", "max_delta": f"{DEFAULT_MAX_DELTA:g}",
+            "primitive_steps": str(PRIMITIVE_MIN_STEPS)}
+
+
 def compact_schema(node: Any, *, _names: bool = False) -> Any:
     """A JSON schema with what a model does not need left out: titles, `additionalProperties: false`, empty
     defaults, class docstrings and the union discriminator; `X | None` becomes X, and a tuple of one item type
@@ -115,6 +130,14 @@ def render_system(role: str, context: dict[str, Any] | None = None) -> str:
         from roboskill.sim.validation import reach_summary
 
         text = text.replace("{{reach_short}}", reach_summary(short=True)).replace("{{reach}}", reach_summary())
+    if "{{names_doc}}" in text:
+        from roboskill.sim.names import names_doc
+
+        text = text.replace("{{names_doc}}", "(none in an external env: its names are in `external_env`)"
+                            if external else names_doc())
+    if any("{{" + key + "}}" in text for key in RUN_FACT_KEYS):
+        for key, value in run_facts().items():
+            text = text.replace("{{" + key + "}}", value)
     if "{{primitives_doc}}" in text:
         lines = [f"- {p['name']}({', '.join(f'{k}: {v}' for k, v in p.get('args', {}).items())})" for p in primitives_catalog()]
         text = text.replace("{{primitives_doc}}", "(none in an external env)" if external else "\n".join(lines))

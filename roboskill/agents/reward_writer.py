@@ -27,6 +27,8 @@ def _examples(deps: Deps, description: str, env_id: str | None = None) -> list[d
 
 
 def writer_context(deps: Deps, state: dict[str, Any]) -> dict[str, Any]:
+    """What the writer is shown. `names` (from the validated scene, `roboskill.sim.names`) lists every object,
+    link and joint with sizes, start positions and joint ranges, so the code names only what exists."""
     task = state.get("proposal") or {}
     critique = state.get("critique") or {}
     reports = state.get("reports") or []
@@ -39,6 +41,7 @@ def writer_context(deps: Deps, state: dict[str, Any]) -> dict[str, Any]:
         "task": task,
         "goal": state.get("goal"),
         "scene": None if external else state.get("scene"),
+        "names": None if state.get("env_id") else state.get("scene_names"),
         "k": deps.budgets.candidates_per_iteration,
         "examples": _examples(deps, task.get("description", ""), state.get("env_id")),
         "previous_candidates": state.get("candidates") or None,

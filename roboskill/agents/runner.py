@@ -98,6 +98,7 @@ def default_deps(settings: Settings, run_dir: Path, run_id: str, tracer: Any, ca
         validate_scene=adapters.validate_scene,
         check_plan_code=adapters.check_plan_code,
         scene_picture=adapters.scene_picture,
+        scene_names=adapters.scene_names,
         catalog=adapters.catalog,
         describe_env=adapters.external_describer(settings),
         check_external_code=adapters.external_code_checker(settings),

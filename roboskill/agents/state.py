@@ -24,6 +24,7 @@ class TaskState(TypedDict, total=False):
     scene: dict[str, Any] | None             # SceneSpec dump
     scene_errors: list[dict[str, Any]]       # [{object, code, message, fix}] from validate_scene
     scene_repairs: int
+    scene_names: dict[str, Any] | None       # SceneNames dump of the validated scene (names, sizes, joint ranges)
     candidates: list[dict[str, Any]]         # SkillPlan dumps of this iteration
     code_errors: list[dict[str, Any]]        # [{candidate, subtask, line, message}]
     code_repairs: int
@@ -68,6 +69,7 @@ def fresh_task_fields() -> dict[str, Any]:
         "scene": None,
         "scene_errors": [],
         "scene_repairs": 0,
+        "scene_names": None,
         "candidates": [],
         "code_errors": [],
         "code_repairs": 0,
