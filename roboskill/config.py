@@ -50,6 +50,20 @@ class LLMSettings(BaseModel):
     price_per_1k_input: float = Field(0.0, ge=0)
     price_per_1k_output: float = Field(0.0, ge=0)
     seed: int = 0
+    structured_output: Literal["auto", "json_schema", "json_mode", "off"] = Field(
+        "auto",
+        description=(
+            "How the `openai` provider asks for the JSON answer. `json_schema`: the request carries the role's "
+            "schema as response_format (non-strict), so servers that constrain decoding (OpenAI, vLLM, "
+            "llama.cpp, Ollama) return schema-shaped JSON. `json_mode`: response_format json_object (any JSON "
+            "object; the schema stays in the prompt). `off`: no response_format, the answer's ```json block is "
+            "parsed from the text. `auto` (default): json_schema, and when the endpoint rejects response_format "
+            "(HTTP 400/422 naming it) json_mode, then off, remembered per model for the rest of the run. Every "
+            "mode falls back to parsing the text and keeps the repair loop. Turn it off for servers that reject "
+            "or mishandle response_format (some local servers, small models that answer worse when constrained): "
+            "ROBOSKILL_LLM__STRUCTURED_OUTPUT=off. The offline model ignores it."
+        ),
+    )
     vision: bool = False
     """The configured model accepts images: the critic then also sees a few evaluation keyframes (advice only;
     the task's goal stays the judge). The offline model never gets images."""
