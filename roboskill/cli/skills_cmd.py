@@ -1,4 +1,4 @@
-"""`roboskill skills …`: list, show, search, export, import, remove and verify learned skills.
+"""`roboskill skills …`: list, show, search, export, import, remove, verify and run learned skills.
 
 Every command takes `--library PATH` (default: the configured library_dir) and `--json` for scripts.
 Heavy imports (chromadb, sentence-transformers) stay inside commands; `list`/`show`/`remove` read the
@@ -349,3 +349,60 @@ def verify_cmd(name: Optional[str] = typer.Argument(None, help="Skill name (or -
     flagged = [r.name for r in results if r.flagged]
     if flagged:
         console.print(f"flagged (kept in the library, marked in metrics.verified): {', '.join(flagged)}")
+
+
+@app.command("run")
+def run_cmd(name: str = typer.Argument(..., help="Skill name (see `roboskill skills list`)."),
+            scene: Optional[Path] = typer.Option(None, "--scene", help="Scene spec (YAML/JSON) to run it in; "
+                                                 "default: the scene it was learned in."),
+            bind: Optional[list[str]] = typer.Option(None, "--bind", help="SKILL_NAME=SCENE_NAME, e.g. cube=red_block "
+                                                     "or cabinet.drawer_0=desk.drawer_1 (repeatable)."),
+            episodes: int = typer.Option(5, "--episodes", "-n", min=1, max=1000, help="Episodes from varied starts."),
+            seed: int = typer.Option(0, "--seed", min=0, help="Base of the episode seeds (3 mod 4)."),
+            video: Optional[Path] = typer.Option(None, "--video", help="Write the first episode to this MP4."),
+            isolate: bool = typer.Option(True, "--isolate/--in-process",
+                                         help="Run in a resource-limited worker process (stored code is untrusted)."),
+            library: Optional[Path] = LibraryOpt, as_json: bool = JsonOpt) -> None:
+    """Execute a stored skill (primitive, trajectory or RL policy), each episode judged by its task's goal.
+
+    In another scene, `--bind` renames what the skill acts on (its objects, their joints and links, its goal,
+    the names in its generated code and the observation of an RL policy). Exits 1 when the skill cannot
+    run there, 2 when it ran but its goal held in under half of the episodes. Nothing is written to the library.
+    """
+    from roboskill.memory.library import LibraryError
+    from roboskill.sim.spec import SceneSpec
+    from roboskill.tools.skill_runner import SkillRunError, parse_bindings, run_skill, run_skill_isolated
+
+    lib = _open(library)
+    try:
+        rec = lib.get(name)
+    except LibraryError as exc:
+        _fail(str(exc))
+    try:
+        spec = SceneSpec.from_file(scene) if scene is not None else None
+    except Exception as exc:  # noqa: BLE001 - a broken file is the user's to fix: say which and why
+        _fail(f"--scene {scene}: {exc}")
+    try:
+        bindings = parse_bindings(bind)
+        runner = run_skill_isolated if isolate else run_skill
+        result = runner(rec, scene=spec, bindings=bindings, episodes=episodes, seed=seed, video=video)
+    except SkillRunError as exc:
+        _fail(str(exc))
+    if as_json:
+        _print_json(result.model_dump(mode="json"))
+    else:
+        console = _console()
+        where = "its own scene" if result.own_scene else f"scene {result.scene!r}"
+        binds = ", ".join(f"{k}->{v}" for k, v in result.bindings.items())
+        console.print(f"{result.name} in {where}{' (' + binds + ')' if binds else ''}; goal: {result.goal}",
+                      highlight=False)
+        for ep in result.episodes:
+            mark = "[green]success[/green]" if ep.success else "[red]failure[/red]"
+            failed = [c.get("condition", "") for c in ep.conditions if not c.get("ok")]
+            console.print(f"  seed {ep.seed}: {mark}" + (f"  (not met: {'; '.join(failed)})" if failed else ""))
+        lo, hi = result.ci95
+        console.print(f"goal success {result.successes}/{result.n} ({result.rate:.0%}, 95% interval {lo:.0%}-{hi:.0%})")
+        if result.video:
+            console.print(f"video: {result.video}")
+    if result.rate < 0.5:
+        raise typer.Exit(2)

@@ -78,12 +78,14 @@ class PolicySkill:
     kind: str = "rl"
     stop_on_success: bool = True
     obs_fn: Any = field(default=None, repr=False)
+    """env -> the observation the policy was trained on (set when a skill runs in another scene with rebound
+    objects: `roboskill.tools.skill_runner.observation_adapter`); None reads `env.current_observation()`."""
     last_message: str = field(default="", init=False, repr=False)
 
     def run(self, env: Any, max_steps: int, log: StepLog, rng: np.random.Generator | None = None) -> bool:
         success = False
         for _ in range(max_steps):
-            obs = env.current_observation()
+            obs = self.obs_fn(env) if self.obs_fn is not None else env.current_observation()
             action, _ = self.model.predict(obs, deterministic=True)
             _, _, s = env_step(env, expand_action(np.asarray(action, dtype=np.float64)), log)
             success = success or s
