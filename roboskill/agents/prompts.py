@@ -21,6 +21,8 @@ from roboskill.agents.schemas import ROLE_SCHEMAS, ROLES
 
 ANSWER_INSTRUCTION = "Answer with exactly one fenced ```json block matching the schema in the system message."
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
+#: JavaScript habits JSON does not allow: a trailing comma before a closing bracket, a `//` line comment.
+_JS_ONLY = re.compile(r",\s*[}\]]|^\s*//|[,{\[]\s*//", re.MULTILINE)
 
 class PromptError(ValueError):
     """A prompt file is missing or malformed."""
@@ -203,18 +205,27 @@ def extract_json(text: str) -> Any:
         others.append(type(value).__name__)
     stripped = text.strip()
     decoder = json.JSONDecoder()
+    broken: list[int] = []  # starts of JSON objects that did not parse (truncated, a trailing comma...)
     for n, match in enumerate(re.finditer(r"\{", stripped)):
         if n >= 50:  # a long answer full of braces: the fenced block was the place to look
             break
+        if any(_encloses(stripped, b, match.start()) for b in broken):
+            continue  # a piece of a broken answer (one scene object, one condition) is never the answer
         try:
             value = decoder.raw_decode(stripped[match.start():])[0]
         except json.JSONDecodeError as exc:
-            if not errors and re.match(r'\{\s*"', stripped[match.start():]):  # JSON that breaks off, not prose
-                errors.append(f"line {exc.lineno} column {exc.colno}: {exc.msg}")
+            if re.match(r'\{\s*"', stripped[match.start():]):  # JSON that breaks off, not prose
+                broken.append(match.start())
+                if not errors:
+                    errors.append(f"line {exc.lineno} column {exc.colno}: {exc.msg}")
             continue
         if isinstance(value, dict):
             return value
     if errors:
+        if _JS_ONLY.search(text):  # JavaScript habits that JSON does not allow
+            raise JSONExtractionError(f"the JSON in your answer is invalid ({errors[0]}): JSON allows no comments "
+                                      "(//) and no trailing comma before ] or }; send the whole object again as "
+                                      "one fenced ```json block of valid JSON")
         raise JSONExtractionError(f"the JSON in your answer is invalid ({errors[0]}); it may be truncated: send the "
                                   "whole object again as one fenced ```json block of valid JSON")
     if others:
@@ -222,6 +233,28 @@ def extract_json(text: str) -> Any:
                                   "answer with the whole object {...}")
     raise JSONExtractionError("no JSON object in your answer; it was prose. Answer with one fenced ```json block "
                               "holding the object and nothing else")
+
+
+def _encloses(text: str, start: int, pos: int) -> bool:
+    """Whether the object opened at `start` is still open at `pos` (braces outside JSON strings counted)."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text[start:pos]:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth <= 0:
+                return False
+    return depth > 0
 
 # --------------------------------------------------------------------------- context window
 #: Characters per token when sizing a prompt against `llm.context_window`. JSON, code and numbers tokenize
