@@ -119,8 +119,14 @@ def check_plan_code(plan: dict[str, Any], scene: dict[str, Any] | None = None, d
             errors.append({"subtask": name, "line": None, "message": f"learner {learner!r} needs reward_code defining compute_reward(state)"})
         if learner == "primitive" and not sub.get("primitive"):
             errors.append({"subtask": name, "line": None, "message": "learner 'primitive' needs a primitive {name, args}"})
+        if learner == "skill":
+            if not isinstance(sub.get("skill"), dict) or not (sub.get("skill") or {}).get("resolved"):
+                errors.append({"subtask": name, "line": None, "message": "learner 'skill' needs `skill`: {name, bind} "
+                               "naming one of `reusable_skills`"})
+            continue  # a reused skill brings its own, already checked, code
         if not sub.get("success_code"):
-            errors.append({"subtask": name, "line": None, "message": "every sub-task needs success_code defining is_success(state)"})
+            errors.append({"subtask": name, "line": None, "message": "every primitive / trajopt / rl sub-task needs "
+                           "success_code defining is_success(state)"})
         static_ok = True
         for field, fn in (("reward_code", "compute_reward"), ("success_code", "is_success")):
             src = sub.get(field)

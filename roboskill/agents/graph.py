@@ -227,17 +227,23 @@ def check_code(state: GraphState, deps: Deps) -> Update:
     """Name check (cheap, static, lists the valid names), then the sandbox checks and dry run of every candidate."""
     from roboskill.sim.names import plan_name_errors
 
+    from roboskill.agents.reuse import resolve_plan
+
     errors: list[dict[str, Any]] = []
     env_id = state.get("env_id")
     names = None if env_id else state.get("scene_names")
-    for i, plan in enumerate(state.get("candidates") or []):
-        found = plan_name_errors(plan, names) if names else []
+    candidates = list(state.get("candidates") or [])
+    for i, plan in enumerate(candidates):
+        plan, found = resolve_plan(plan, deps.library, state.get("scene"), names)  # reused library skills
+        candidates[i] = plan
+        if not found:
+            found = plan_name_errors(plan, names) if names else []
         if not found:  # a misspelt name would only fail the dry run again, after a sandbox process was spent
             found = deps.check_external_code(plan, env_id) if env_id else deps.check_plan_code(plan, state["scene"])
         errors.extend({"candidate": i, **err} for err in found)
     _decision(deps, state, "check_code", ok=not errors, n_errors=len(errors))
     if not errors:
-        return {"code_errors": []}
+        return {"code_errors": [], "candidates": candidates}
     repairs = int(state.get("code_repairs") or 0) + 1
     update: Update = {"code_errors": errors, "code_repairs": repairs}
     if repairs > deps.budgets.max_repairs_per_step:

@@ -11,6 +11,7 @@ from typing import Any
 from roboskill.agents._call import call_role
 from roboskill.agents.deps import Deps
 from roboskill.agents.llm import StructuredResult
+from roboskill.agents.reuse import reusable_skills
 from roboskill.agents.schemas import RewardCandidates
 
 MAX_EXAMPLES = 3
@@ -44,6 +45,7 @@ def writer_context(deps: Deps, state: dict[str, Any]) -> dict[str, Any]:
         "names": None if state.get("env_id") else state.get("scene_names"),
         "k": deps.budgets.candidates_per_iteration,
         "examples": _examples(deps, task.get("description", ""), state.get("env_id")),
+        "reusable_skills": None if external else (reusable_skills(deps.library, task.get("description", "")) or None),
         "previous_candidates": state.get("candidates") or None,
         "critic_feedback": critique.get("feedback") or None,
         "component_feedback": critique.get("component_feedback") or {},

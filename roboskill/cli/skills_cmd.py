@@ -98,6 +98,17 @@ def _verified_cell(v: Any) -> str:
     return f"{v['rate']:.0%} of {v.get('n', '?')} ({ci[0]:.0%}-{ci[1]:.0%}){flag}"
 
 
+def _uses_text(tree: list[dict[str, Any]], depth: int = 0) -> str:
+    """The reuse tree as indented lines: `step: skill (a->b)` and below it what that skill reuses."""
+    lines = []
+    for node in tree:
+        binds = ", ".join(f"{a}->{b}" for a, b in node["bind"].items())
+        lines.append("  " * depth + f"{node['step']}: {node['name']}" + (f" ({binds})" if binds else ""))
+        if node["uses"]:
+            lines.append(_uses_text(node["uses"], depth + 1))
+    return "\n".join(lines)
+
+
 @app.command("show")
 def show_cmd(name: str = typer.Argument(..., help="Skill name (see `skills list`)."),
              library: Optional[Path] = LibraryOpt, as_json: bool = JsonOpt,
@@ -111,7 +122,7 @@ def show_cmd(name: str = typer.Argument(..., help="Skill name (see `skills list`
     except LibraryError as exc:
         _fail(str(exc))
     if as_json:
-        _print_json(rec.model_dump(mode="json"))
+        _print_json({**rec.model_dump(mode="json"), "uses": rec.uses_tree()})
         return
     from rich.panel import Panel
     from rich.table import Table
@@ -132,6 +143,9 @@ def show_cmd(name: str = typer.Argument(..., help="Skill name (see `skills list`
     info.add_row("created", rec.created_at.isoformat(timespec="seconds"))
     if rec.parent:
         info.add_row("parent", rec.parent)
+    tree = rec.uses_tree()
+    if tree:
+        info.add_row("uses", _uses_text(tree))
     for key in ("video", "policy", "trajectory", "curves", "metrics"):
         if key in rec.artefacts:
             info.add_row(key, rec.artefacts[key])
@@ -371,7 +385,8 @@ def run_cmd(name: str = typer.Argument(..., help="Skill name (see `roboskill ski
     """
     from roboskill.memory.library import LibraryError
     from roboskill.sim.spec import SceneSpec
-    from roboskill.tools.skill_runner import SkillRunError, parse_bindings, run_skill, run_skill_isolated
+    from roboskill.tools.rebind import BindingError, parse_bindings
+    from roboskill.tools.skill_runner import SkillRunError, run_skill, run_skill_isolated
 
     lib = _open(library)
     try:
@@ -386,7 +401,7 @@ def run_cmd(name: str = typer.Argument(..., help="Skill name (see `roboskill ski
         bindings = parse_bindings(bind)
         runner = run_skill_isolated if isolate else run_skill
         result = runner(rec, scene=spec, bindings=bindings, episodes=episodes, seed=seed, video=video)
-    except SkillRunError as exc:
+    except (BindingError, SkillRunError) as exc:
         _fail(str(exc))
     if as_json:
         _print_json(result.model_dump(mode="json"))

@@ -50,6 +50,16 @@ def _check_json(value: dict[str, Any], field: str) -> dict[str, Any]:
     return value
 
 
+def _uses(plan: SkillPlan) -> list[dict[str, Any]]:
+    out = []
+    for sub in plan.subtasks:
+        if sub.learner == "skill" and sub.skill is not None:
+            inner = sub.skill.resolved
+            out.append({"name": sub.skill.name, "step": sub.name, "bind": dict(sub.skill.bind),
+                        "uses": _uses(inner.plan) if inner is not None else []})
+    return out
+
+
 class SkillRecord(BaseModel):
     """A skill the loop learned and the critic accepted.
 
@@ -109,6 +119,12 @@ class SkillRecord(BaseModel):
     def key(self) -> str:
         """Identity in the library: one record per (run, task)."""
         return f"{self.run_id}/{self.task_id}"
+
+    def uses_tree(self) -> list[dict[str, Any]]:
+        """The library skills this one reuses, each with what it reuses in turn:
+        [{"name", "step", "bind", "uses": [...]}] (empty for a skill learned from scratch). Read from the plan,
+        whose `skill` steps carry a copy of each reused skill, so the tree survives removing them from the library."""
+        return _uses(self.plan)
 
     def reward_code(self) -> dict[str, str]:
         """Sub-task name -> reward source (and success source), for the reward writer's examples."""

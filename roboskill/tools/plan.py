@@ -14,9 +14,10 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 PrimitiveName = Literal["move_to", "grasp", "place", "push", "open", "close", "press", "rotate"]
-Learner = Literal["primitive", "trajopt", "rl"]
+Learner = Literal["primitive", "trajopt", "rl", "skill"]
 
 PRIMITIVE_NAMES: tuple[str, ...] = ("move_to", "grasp", "place", "push", "open", "close", "press", "rotate")
 
@@ -156,6 +157,40 @@ class PrimitiveCall(BaseModel):
         return self
 
 
+_PART = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
+
+
+class ReusedSkill(BaseModel):
+    """A copy of a library skill, filled in by roboskill when it resolves a `skill` sub-task (never written by a
+    model): the plan and artefacts it replays, so the new skill runs and re-verifies without the library."""
+
+    name: str = Field(description="the library skill's name")
+    plan: "SkillPlan" = Field(description="its plan, in its own names (the call's `bind` renames them when it runs)")
+    artefacts: dict[str, str] = Field(default_factory=dict, description="its trajectory / policy files")
+
+
+class SkillCall(BaseModel):
+    """Reuse of a learned library skill as one sub-task, e.g. {"name": "open_the_drawer", "bind": {"cabinet":
+    "desk"}}: the skill runs its own steps from the state the previous sub-task left."""
+
+    name: str = Field(description="name of a learned skill listed under `reusable_skills`")
+    bind: dict[str, str] = Field(default_factory=dict, description=(
+        "the skill's object / joint names -> this scene's names, e.g. {\"cube\": \"red_block\"} or "
+        "{\"cabinet.drawer_0\": \"desk.drawer_1\"}; a name the scene shares with the skill needs no entry"))
+    resolved: SkipJsonSchema[ReusedSkill | None] = Field(None, description="set by roboskill, not by the writer")
+
+    @field_validator("bind")
+    @classmethod
+    def _bind(cls, v: dict[str, str]) -> dict[str, str]:
+        for a, b in v.items():
+            if not (isinstance(a, str) and isinstance(b, str) and _PART.match(a) and _PART.match(b)):
+                raise ValueError(f"bind entries map a name to a name ('cube': 'red_block' or "
+                                 f"'cabinet.drawer_0': 'desk.drawer_1'), got {a!r}: {b!r}")
+            if a.count(".") != b.count("."):
+                raise ValueError(f"bind {a!r} -> {b!r}: an object binds to an object, a joint/link to a joint/link")
+        return v
+
+
 class SubTask(BaseModel):
     """One step of a skill plan, solved by one learner; it starts where the previous one ended."""
 
@@ -163,6 +198,7 @@ class SubTask(BaseModel):
     description: str = ""
     learner: Learner
     primitive: PrimitiveCall | None = None
+    skill: SkillCall | None = Field(None, description="learner 'skill': the library skill this step reuses")
     reward_code: str | None = None
     success_code: str | None = None
     horizon: int = Field(80, ge=1, le=2000)
@@ -178,6 +214,8 @@ class SubTask(BaseModel):
     def _learner_needs(self) -> "SubTask":
         if self.learner == "primitive" and self.primitive is None:
             raise ValueError(f"sub-task {self.name!r}: learner 'primitive' needs `primitive`: {{name, args}}")
+        if self.learner == "skill" and self.skill is None:
+            raise ValueError(f"sub-task {self.name!r}: learner 'skill' needs `skill`: {{name, bind}} (a learned skill)")
         if self.learner in ("trajopt", "rl"):
             missing = [f for f in ("reward_code", "success_code") if not (getattr(self, f) or "").strip()]
             if missing:
@@ -199,6 +237,13 @@ class SkillPlan(BaseModel):
         if dup:
             raise ValueError(f"sub-task names must be unique in a plan; repeated: {dup}")
         return self
+
+    def reused(self) -> list[str]:
+        """Names of the library skills this plan reuses (its `skill` sub-tasks), in order."""
+        return [s.skill.name for s in self.subtasks if s.learner == "skill" and s.skill is not None]
+
+
+ReusedSkill.model_rebuild()
 
 
 # ------------------------------------------------------------------------------------ evaluation

@@ -8,7 +8,9 @@ the same way it was evaluated:
 - a trajopt sub-task is re-planned by MPC from the stored nominal trajectory (`nominal_<i>` in
   `trajectory.npz`, with the `trajopt_config` it was evaluated with) — or, open loop, replays its
   segment of the executed actions of the stored evaluation episode (`subtask_ends` split them);
-- an RL sub-task runs its saved SB3 policy (`policy_<sub-task>.zip` next to the artefacts).
+- an RL sub-task runs its saved SB3 policy (`policy_<sub-task>.zip` next to the artefacts);
+- a `skill` sub-task (a reused library skill) rebuilds that skill from the copy resolved into the plan
+  (`SkillCall.resolved`: its plan and artefacts), renamed by the call's `bind`, as one `ChainedSkill`.
 
 A missing artefact raises `SkillLoadError` naming the skill, the sub-task and the file.
 """
@@ -76,13 +78,15 @@ def build_skills(plan: Any, artefacts: dict[str, str], *, name: str = "skill", c
     nominal trajectory when there is one; False replays the stored executed actions open loop.
     `trajopt`: TrajoptConfig fields overriding the stored ones.
     """
-    from roboskill.tools.skills import PolicySkill, PrimitiveSkill, TrajectorySkill
+    from roboskill.tools.skills import ChainedSkill, PolicySkill, PrimitiveSkill, TrajectorySkill
 
     skills: list[Any] = []
     traj: dict[str, np.ndarray] | None = None
     for i, sub in enumerate(plan.subtasks):
         if sub.learner == "primitive":
             skills.append(PrimitiveSkill(sub.primitive))
+        elif sub.learner == "skill":
+            skills.append(reused_skill(sub, name=name, closed_loop_trajopt=closed_loop_trajopt, trajopt=trajopt))
         elif sub.learner == "trajopt":
             if traj is None:
                 path = artefacts.get("trajectory")
@@ -115,4 +119,20 @@ def build_skills(plan: Any, artefacts: dict[str, str], *, name: str = "skill", c
     return skills
 
 
-__all__ = ["SkillLoadError", "artefact_dir", "build_skills", "load_sb3", "load_trajectory", "trajopt_config"]
+def reused_skill(sub: Any, *, name: str = "skill", closed_loop_trajopt: bool = True,
+                 trajopt: dict[str, Any] | None = None) -> Any:
+    """The `ChainedSkill` of a `skill` sub-task: the resolved library skill, renamed by the call's `bind`."""
+    from roboskill.tools.rebind import rebind_plan
+    from roboskill.tools.skills import ChainedSkill
+
+    call = sub.skill
+    if call is None or call.resolved is None:
+        raise SkillLoadError(f"skill {name!r}, sub-task {sub.name!r} (skill): the reused skill "
+                             f"{getattr(call, 'name', '?')!r} was never resolved from the library")
+    inner = call.resolved
+    plan = rebind_plan(inner.plan, call.bind)
+    parts = build_skills(plan, inner.artefacts, name=inner.name, closed_loop_trajopt=closed_loop_trajopt, trajopt=trajopt)
+    return ChainedSkill(inner.name, plan, parts)
+
+
+__all__ = ["SkillLoadError", "reused_skill", "artefact_dir", "build_skills", "load_sb3", "load_trajectory", "trajopt_config"]

@@ -94,4 +94,37 @@ class PolicySkill:
         return success
 
 
-__all__ = ["PolicySkill", "PrimitiveSkill", "TrajectorySkill"]
+@dataclass
+class ChainedSkill:
+    """A library skill reused as one sub-task: its own steps in order, each with its own success check.
+
+    Why its own checks: the reused skill was accepted with them; a step that fails here stops the chain and
+    names the step, so the critic can tell "the reused skill does not work in this scene" (re-learn it) from
+    "the new steps fail".
+    """
+
+    name: str
+    plan: Any                                # the reused skill's SkillPlan, rebound to this scene's names
+    skills: list[Any]
+    kind: str = "skill"
+    last_message: str = field(default="", init=False, repr=False)
+
+    def run(self, env: Any, max_steps: int, log: StepLog, rng: np.random.Generator | None = None) -> bool:
+        from roboskill.tools.evaluate import subtask_budget
+        from roboskill.tools.runtime import has_success, set_subtask, set_task
+
+        self.last_message = ""
+        ok = True
+        for sub, skill in zip(self.plan.subtasks, self.skills):
+            set_subtask(env, sub)
+            reached = skill.run(env, subtask_budget(sub), log, rng)
+            ok = bool(env.evaluate()[2]) if has_success(env) else bool(reached)
+            if not ok:
+                inner = str(getattr(skill, "last_message", "") or "")
+                self.last_message = f"reused skill {self.name!r}: its step {sub.name!r} failed" + (f" ({inner})" if inner else "")
+                break
+        set_task(env, None, None)  # the outer sub-task's verdict is this chain's, not its last step's check
+        return ok
+
+
+__all__ = ["ChainedSkill", "PolicySkill", "PrimitiveSkill", "TrajectorySkill"]

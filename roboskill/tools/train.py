@@ -192,7 +192,7 @@ def train_plan_inprocess(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, 
     sim_steps = 0
     env = make_plan_env(spec, seed=seed)
     dt = control_dt(env)
-    n_learned = sum(1 for s in plan.subtasks if s.learner != "primitive") or 1
+    n_learned = sum(1 for s in plan.subtasks if s.learner not in ("primitive", "skill")) or 1
     per_sub = budget_s * TRAIN_SHARE / n_learned
     train_seeds = training_seeds(seed, 1000)
     eval_samples = cfg.eval_max_sim_steps
@@ -208,11 +208,16 @@ def train_plan_inprocess(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, 
         for i, sub in enumerate(plan.subtasks if error is None else []):
             emit({"event": "subtask", "index": i, "name": sub.name, "learner": sub.learner})
             points: list[ReflectionPoint] = []
-            if sub.learner == "primitive":
-                assert sub.primitive is not None
-                skill: Any = PrimitiveSkill(sub.primitive)
+            if sub.learner in ("primitive", "skill"):  # nothing to train: a motion primitive or a reused library skill
+                if sub.learner == "primitive":
+                    assert sub.primitive is not None
+                    skill: Any = PrimitiveSkill(sub.primitive)
+                else:
+                    from roboskill.tools.skill_loader import reused_skill
+
+                    skill = reused_skill(sub, name=plan.task_name, trajopt=trajopt)
                 oks, logs = [], []
-                for k in range(3):  # a few training-seed runs give the reflection of the primitive
+                for k in range(3):  # a few training-seed runs give the reflection of the primitive / reused skill
                     run_chain(env, plan, skills, train_seeds[k], upto=i, trusted=trusted)
                     ok, log = run_subtask(env, sub, skill, np.random.default_rng(k), trusted)
                     oks.append(ok)

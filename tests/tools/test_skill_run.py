@@ -15,9 +15,8 @@ from roboskill.cli.main import app
 from roboskill.memory import SkillLibrary
 from roboskill.sim.spec import SceneSpec
 from roboskill.tools.runtime import make_plan_env
-from roboskill.tools.skill_runner import (
-    SkillRunError, observation_adapter, parse_bindings, rebind_code, rebind_goal, rebind_name, run_skill,
-)
+from roboskill.tools.rebind import BindingError, parse_bindings, rebind_code, rebind_goal, rebind_name
+from roboskill.tools.skill_runner import SkillRunError, observation_adapter, run_skill
 from tests.tools.test_honest_eval import STACK_GOAL
 from tests.tools.test_verify import UNMET_GOAL, _record, stack_report  # noqa: F401 - the fixture
 
@@ -56,7 +55,7 @@ def test_bindings_parse_and_rename_objects_with_their_joints() -> None:
     assert rebind_name("cabinet.drawer_1", m) == "desk.drawer_0"  # the qualified binding wins
     assert rebind_name("cube_top", m) == "cube_top" and rebind_name("table", m) == "table"
     for bad in (["cube"], ["Cube=x"], ["cube=desk.drawer_0"], ["a=b", "a=c"]):
-        with pytest.raises(SkillRunError):
+        with pytest.raises(BindingError):
             parse_bindings(bad)
 
 
@@ -153,3 +152,84 @@ def test_observation_adapter_reads_the_bound_objects_in_the_policy_layout() -> N
 def test_run_skill_without_a_goal_says_why(stack_report) -> None:  # noqa: F811
     with pytest.raises(SkillRunError, match="without a task goal"):
         run_skill(_record(stack_report, "old", None), episodes=1)
+
+
+# ------------------------------------------------------------------------------------- reuse in plans
+def _reuse_plan(stack_record) -> "SkillPlan":
+    from roboskill.tools.plan import ReusedSkill, SkillPlan
+
+    resolved = ReusedSkill(name=stack_record.name, plan=stack_record.plan, artefacts=stack_record.artefacts)
+    return SkillPlan.model_validate({"task_name": "stack_then_push", "subtasks": [
+        {"name": "stack_red_on_crate", "learner": "skill",
+         "skill": {"name": "stack", "bind": {"top_cube": "red_block", "base_cube": "crate_block"},
+                   "resolved": resolved.model_dump(mode="json")}},
+        {"name": "lift_distractor", "learner": "primitive",
+         "primitive": {"name": "grasp", "args": {"object": "distractor"}},
+         "success_code": "def is_success(state):\n    return state.is_grasped('distractor')\n"}]})
+
+
+REUSE_GOAL = {"action": "stack_and_lift", "summary": "the red block rests on the crate block; the can is held up",
+              "objects": [{"name": "red_block", "category": "box"}, {"name": "crate_block", "category": "box"},
+                          {"name": "distractor", "category": "cylinder"}],
+              "conditions": [{"kind": "on", "object": "red_block", "support": "crate_block"},
+                             {"kind": "lifted", "object": "distractor", "height": 0.04}],
+              "at_rest": False}
+
+
+def test_a_plan_reuses_a_library_skill_as_one_step_and_is_judged_by_its_own_goal(stack_report, tmp_path):  # noqa: F811
+    from roboskill.memory import SkillRecord
+    from roboskill.tools.train import train_plan_inprocess
+
+    stack = _record(stack_report, "stack", STACK_GOAL)
+    plan = _reuse_plan(stack)
+    assert plan.reused() == ["stack"]
+    spec = SceneSpec.model_validate(OTHER_SCENE)
+    report = train_plan_inprocess(spec, plan, tmp_path / "job", budget_s=5, n_eval_episodes=3, video=False,
+                                  goal=REUSE_GOAL)
+    assert report.error is None, report.error
+    assert report.success_rate == 1.0, [e.conditions for e in report.episodes]
+    # the new skill replays from its own record, without the library (the reused copy travels in its plan)
+    from roboskill.tools.verify import verify_skill
+
+    rec = SkillRecord(name="stack_then_push", description="stack then push", scene=spec, plan=plan,
+                      learners=["skill", "primitive"], success_rate=1.0, metrics=report.model_dump(mode="json"),
+                      artefacts=dict(report.artefacts), run_id="r", task_id="t", goal=REUSE_GOAL)
+    res = verify_skill(SkillRecord.model_validate(json.loads(rec.model_dump_json())), episodes=2)
+    assert res.verified and res.rate == 1.0, res.reason
+
+
+def test_a_reused_skill_that_fails_in_the_new_scene_names_its_failing_step(stack_report, tmp_path):  # noqa: F811
+    from roboskill.tools.train import train_plan_inprocess
+
+    stack = _record(stack_report, "stack", STACK_GOAL)
+    plan = _reuse_plan(stack)
+    bad = plan.model_copy(deep=True)
+    bad.subtasks[0].skill.bind = {"top_cube": "anvil", "base_cube": "crate_block"}  # 12 cm wide: no grasp
+    scene = {**OTHER_SCENE, "objects": [*OTHER_SCENE["objects"], {
+        "kind": "primitive", "name": "anvil", "shape": "box", "size": [0.12, 0.12, 0.05], "mass": 2.0,
+        "placement": {"on": "table", "offset": [0.1, -0.02]}}]}
+    goal = {**REUSE_GOAL, "objects": [*REUSE_GOAL["objects"], {"name": "anvil", "category": "box"}]}
+    report = train_plan_inprocess(SceneSpec.model_validate(scene), bad, tmp_path / "job", budget_s=5,
+                                  n_eval_episodes=3, video=False, goal=goal)
+    assert report.success_rate < 1.0
+    messages = [m for e in report.episodes for m in e.messages]
+    assert any("reused skill 'stack': its step 'grasp_top_cube' failed" in m for m in messages), messages
+
+
+def test_skills_show_draws_what_a_skill_reuses(stack_report, tmp_path):  # noqa: F811
+    from roboskill.memory import SkillRecord
+
+    stack = _record(stack_report, "stack", STACK_GOAL)
+    rec = SkillRecord(name="stack_then_lift", description="stack the red block then lift the can",
+                      scene=SceneSpec.model_validate(OTHER_SCENE), plan=_reuse_plan(stack), learners=["skill", "primitive"],
+                      success_rate=1.0, run_id="r", task_id="t", goal=REUSE_GOAL)
+    lib_dir = tmp_path / "lib"
+    with SkillLibrary(lib_dir) as lib:
+        lib.add_skill(rec)
+    res = CliRunner().invoke(app, ["skills", "show", "stack_then_lift", "--json", "--library", str(lib_dir)])
+    assert res.exit_code == 0, res.output
+    assert _json(res.output)["uses"] == [{"name": "stack", "step": "stack_red_on_crate", "uses": [],
+                                          "bind": {"top_cube": "red_block", "base_cube": "crate_block"}}]
+    res = CliRunner().invoke(app, ["skills", "show", "stack_then_lift", "--library", str(lib_dir)])
+    text = " ".join(res.output.split())  # the table wraps at the terminal width
+    assert "uses" in text and "stack_red_on_crate: stack (top_cube->red_block," in text, text
