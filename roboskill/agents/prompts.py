@@ -272,7 +272,7 @@ TRIM_ORDER: dict[str, tuple[str, ...]] = {
     "proposer": ("rejected", "failed_tasks", REPAIRS, "learned_skills", "catalog"),
     "goal_writer": (REPAIRS, "catalog"),
     "scene_designer": (REPAIRS, "catalog", "previous_scene"),
-    "reward_writer": ("examples", REPAIRS, "reflection", "previous_candidates", "critic_feedback", "component_feedback"),
+    "reward_writer": ("examples", "reusable_skills", REPAIRS, "reflection", "previous_candidates", "critic_feedback", "component_feedback"),
     "critic": (REPAIRS, "scene", "candidates"),
     "curator": (REPAIRS, "last_proposal", "directives"),
 }
