@@ -175,6 +175,8 @@ class Run:
     conn: sqlite3.Connection
     started_at: str = field(default_factory=_now)
     on_update: Callable[[str, dict[str, Any]], None] | None = None
+    frozen: bool = False
+    """Set once a parallel run was interrupted: a slot thread still finishing a node no longer rewrites run.json."""
 
     @property
     def config(self) -> dict[str, Any]:
@@ -248,6 +250,8 @@ class Run:
 
     # -- status file
     def write_status(self, status: str, *, node: str | None = None, error: str | None = None) -> dict[str, Any]:
+        if self.frozen:
+            return {}
         values = self.values() if self.conn else {}
         proposal = values.get("proposal") or {}
         tokens = values.get("tokens") or {}

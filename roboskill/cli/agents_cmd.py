@@ -73,6 +73,69 @@ def _drive(mode: str, overrides: dict[str, Any], *, config: str | None, resume: 
         _fail(f"run {run.run_id} stopped: {type(exc).__name__}: {exc} (resume with: {again})", 1)
 
 
+def _is_parallel(run_id: str, overrides: dict[str, Any], config: str | None) -> bool:
+    from roboskill.agents.runner import RunError, run_dir_for
+    from roboskill.agents.slots import SLOTS_FILE
+    from roboskill.config import ConfigError, load_settings
+
+    try:
+        return (run_dir_for(load_settings(config, **overrides), run_id) / SLOTS_FILE).exists()
+    except (ConfigError, RunError, TypeError):
+        return False
+
+
+def _drive_parallel(overrides: dict[str, Any], k: int, *, config: str | None, resume: str | None,
+                    run_id: str | None) -> None:
+    """`run --parallel-tasks K`: one line per finished node of each slot, then a table per slot."""
+    from rich.console import Console
+
+    from roboskill.agents.runner import RunError, settings_for_run
+    from roboskill.agents.slots import run_parallel
+    from roboskill.agents.view import print_summary
+    from roboskill.config import ConfigError
+
+    console = Console()
+    try:
+        settings = settings_for_run(overrides, config_file=config, resume_run=resume)
+    except (ConfigError, RunError) as exc:
+        _fail(str(exc))
+        return
+
+    def line(slot: str, node: str, update: dict[str, Any]) -> None:
+        task = (update.get("proposal") or {}).get("name") or update.get("task_id") or ""
+        console.print(f"[dim]{slot}[/dim] {node}" + (f" {task}" if task else ""), highlight=False)
+
+    try:
+        outcome = run_parallel(settings, k, run_id=resume or run_id, resume=bool(resume), on_update=line)
+    except RunError as exc:
+        _fail(str(exc))
+        return
+    for sid, slot_outcome in outcome.slots:
+        if slot_outcome is not None:
+            print_summary(console, {**slot_outcome.values, "run_id": sid}, settings.runs_root / sid, slot_outcome.status)
+    for sid, err in outcome.errors.items():
+        console.print(f"[red]slot {sid} stopped: {err}[/red]", highlight=False)
+    console.print(f"parallel run {outcome.run_id}: {len(outcome.learned)} skill(s) learned, {len(outcome.failed)} task(s) "
+                  f"failed over {len(outcome.slots)} slots", highlight=False)
+    if outcome.status == "interrupted":
+        console.print(f"interrupted — continue with: roboskill run --resume {outcome.run_id}", highlight=False)
+        raise typer.Exit(128 + (outcome.signum or 2))
+    if outcome.errors or (outcome.failed and not outcome.learned):
+        raise typer.Exit(1)
+
+
+def _env_id(env: str, kwargs: list[str]) -> str:
+    """--env plus its --env-kwarg pairs as one id ("module:EnvId?k=v"), checked before a run starts: a
+    malformed id or keyword fails here in one line instead of inside a worker."""
+    from roboskill.sim.external import ExternalEnvError, with_env_kwargs
+
+    try:
+        return with_env_kwargs(env, kwargs)
+    except ExternalEnvError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
 def register(app: typer.Typer) -> None:
     """Attach `run`, `learn` and `chat` to the main app."""
 
@@ -95,17 +158,23 @@ def register(app: typer.Typer) -> None:
         seed: Optional[int] = typer.Option(None, "--seed"),
         run_id: Optional[str] = typer.Option(None, "--run-id", help="Name the new run (default: timestamp)."),
         live: bool = typer.Option(True, "--live/--no-live", help="Live terminal view (off: one line per step)."),
+        parallel_tasks: int = typer.Option(1, "--parallel-tasks", min=1, max=64,
+                                           help="Task slots run at once, sharing the library (runs <id>-s<k>)."),
     ) -> None:
         """Run the open-ended curriculum: propose, build, reward, train, critique, remember."""
         o = _overrides(llm=llm, model=model, base_url=base_url, llm_timeout=llm_timeout, executor=executor, workers=workers, max_tasks=max_tasks,
                        max_iterations=max_iterations, candidates=candidates, train_budget=train_budget,
                        wall_clock=wall_clock, max_tokens=max_tokens, seed=seed)
+        if parallel_tasks > 1 or (resume and _is_parallel(resume, o, config)):
+            _drive_parallel(o, parallel_tasks, config=config, resume=resume, run_id=run_id)
+            return
         _drive("run", o, config=config, resume=resume, run_id=run_id, live=live)
 
     @app.command("learn")
     def learn_cmd(
         task: Optional[str] = typer.Argument(None, help='The instruction, e.g. "open the top drawer" (not needed with --resume).'),
-        env: Optional[str] = typer.Option(None, "--env", help="External gymnasium env \"module:EnvId\" (e.g. panda_gym:PandaPush-v3) instead of a designed scene; judged by the env's own info[\"is_success\"]."),
+        env: Optional[str] = typer.Option(None, "--env", help="External gymnasium env \"module:EnvId[?key=value&...]\" (e.g. panda_gym:PandaPush-v3, gymnasium_robotics:FetchPush-v4, \"metaworld:Meta-World/MT1?env_name=drawer-open-v3\") instead of a designed scene; judged by the env's own success flag."),
+        env_kwarg: Optional[list[str]] = typer.Option(None, "--env-kwarg", metavar="KEY=VALUE", help="Keyword for gymnasium.make of --env (repeatable), e.g. --env-kwarg env_name=drawer-open-v3."),
         resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN_ID", help="Continue a stopped or crashed learn run (its task is remembered)."),
         config: Optional[str] = typer.Option(None, "--config"),
         llm: Optional[str] = typer.Option(None, "--llm", help=_LLM_HELP),
@@ -126,6 +195,10 @@ def register(app: typer.Typer) -> None:
         """Learn ONE given task with the same loop (the proposer is skipped); exit 1 if not learned."""
         if not resume and not (task or "").strip():
             _fail('give the task, e.g. roboskill learn "open the top drawer" (or continue a run: roboskill learn --resume RUN_ID)')
+        if env_kwarg and not env:
+            _fail("--env-kwarg needs --env")
+        if env:
+            env = _env_id(env, env_kwarg or [])
         o = _overrides(llm=llm, model=model, base_url=base_url, llm_timeout=llm_timeout, executor=executor, workers=workers, max_tasks=None,
                        max_iterations=max_iterations, candidates=candidates, train_budget=train_budget,
                        wall_clock=wall_clock, max_tokens=max_tokens, seed=seed)
