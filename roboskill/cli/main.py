@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import typer
 
-from roboskill.cli import agents_cmd, bench_cmd, config_cmd, distill_cmd, reward_cmd, scene_cmd, skills_cmd, traces_cmd, train_cmd, ui_cmd
+from roboskill.cli import (agents_cmd, bench_cmd, config_cmd, distill_cmd, mcp_cmd, reward_cmd, scene_cmd, skills_cmd, traces_cmd,
+                           train_cmd, ui_cmd)
 
 app = typer.Typer(
     name="roboskill",
@@ -28,6 +29,7 @@ agents_cmd.register(app)
 ui_cmd.register(app)
 distill_cmd.register(app)
 config_cmd.register(app)
+mcp_cmd.register(app)
 
 
 @app.command()
