@@ -224,7 +224,10 @@ def external_describer(settings: Any) -> Callable[[str], dict[str, Any]]:
     def describe(env_id: str) -> dict[str, Any]:
         from roboskill.tools.train_external import describe_external
 
-        return _in_worker(settings, describe_external, env_id)
+        out = _in_worker(settings, describe_external, env_id)
+        if isinstance(out, dict) and out.get("error"):
+            raise RuntimeError(out["error"])  # one line, no traceback (describe_external caught it)
+        return out
 
     return describe
 

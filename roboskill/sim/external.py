@@ -27,6 +27,7 @@ import math
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -35,7 +36,7 @@ import numpy as np
 
 from roboskill.sim.state import StateError
 
-_ENV_ID_RE = re.compile(r"^(?P<module>[A-Za-z_][\w.]*):(?P<env>[\w\-/.:]+)$")
+_ENV_ID_RE = re.compile(r"^(?P<module>[A-Za-z_][\w.]*):(?P<env>[\w\-/.:]+)(?:\?(?P<query>.*))?$")
 
 #: Names that refer to the end effector (between the fingers) in distance/position helpers.
 EE_ALIASES = frozenset({"ee", "gripper", "hand", "end_effector"})
@@ -48,14 +49,104 @@ class ExternalEnvError(ValueError):
 
 # ------------------------------------------------------------------------------------------ making
 def parse_env_id(env_id: str) -> tuple[str, str]:
-    """Split "module:EnvId" into (module, EnvId); a clear error for anything else."""
+    """Split "module:EnvId[?k=v&...]" into (module, EnvId); a clear error for anything else."""
+    module, name, _ = parse_env_spec(env_id)
+    return module, name
+
+
+def _kwarg_value(text: str) -> Any:
+    """'3' -> 3, '0.5' -> 0.5, 'true'/'false' -> bool, 'none' -> None, anything else stays a string."""
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            continue
+    return text
+
+
+def parse_env_kwargs(pairs: Sequence[str] | str) -> dict[str, Any]:
+    """["env_name=drawer-open-v3", "seed=3"] (or "a=1&b=2") -> {"env_name": "drawer-open-v3", "seed": 3}."""
+    items = [p for p in (pairs.split("&") if isinstance(pairs, str) else pairs) if p.strip()]
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_]\w*", key.strip()):
+            raise ExternalEnvError(f"env keyword {item!r} is not of the form key=value (e.g. env_name=drawer-open-v3)")
+        out[key.strip()] = _kwarg_value(value.strip())
+    return out
+
+
+def parse_env_spec(env_id: str) -> tuple[str, str, dict[str, Any]]:
+    """"module:EnvId?k=v&k2=v2" -> (module, EnvId, {k: v, k2: v2}); keywords go to `gymnasium.make`.
+
+    Keywords live in the id string so one string names the env everywhere (TrainJob, skill record,
+    bench cell), e.g. "metaworld:Meta-World/MT1?env_name=drawer-open-v3".
+    """
     match = _ENV_ID_RE.match(env_id.strip())
     if not match:
         raise ExternalEnvError(
-            f"env id {env_id!r} is not of the form 'module:EnvId'; e.g. 'panda_gym:PandaPush-v3' "
-            "(the module is imported first so it can register its envs with gymnasium)"
+            f"env id {env_id!r} is not of the form 'module:EnvId[?key=value&...]'; e.g. 'panda_gym:PandaPush-v3' or "
+            "'metaworld:Meta-World/MT1?env_name=drawer-open-v3' (the module is imported first so it can register "
+            "its envs with gymnasium)"
         )
-    return match["module"], match["env"]
+    return match["module"], match["env"], parse_env_kwargs(match["query"] or "")
+
+
+def with_env_kwargs(env_id: str, pairs: Sequence[str]) -> str:
+    """The env id with `--env-kwarg key=value` pairs folded into its query (later pairs win)."""
+    module, name, kwargs = parse_env_spec(env_id)
+    kwargs.update(parse_env_kwargs(list(pairs)))
+    if not kwargs:
+        return f"{module}:{name}"
+    query = "&".join(f"{k}={'none' if v is None else str(v).lower() if isinstance(v, bool) else v}" for k, v in kwargs.items())
+    return f"{module}:{name}?{query}"
+
+
+def one_line_reason(exc: BaseException | str, limit: int = 300) -> str:
+    """`Type: first line of the message`, at most `limit` characters: how a failure to make or describe an
+    env is shown everywhere (CLI, bench table), never a traceback (PandaFlip's texture error is pages long)."""
+    if isinstance(exc, BaseException):
+        text = str(exc)
+        prefix = "" if isinstance(exc, ExternalEnvError) else f"{type(exc).__name__}: "
+    else:
+        text, prefix = exc, ""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith(("Traceback", "  File "))]
+    first = lines[0] if lines else "(no message)"
+    if isinstance(exc, ExternalEnvError):
+        limit = max(limit, 2000)  # our own one-line messages may list every valid name
+    return (prefix + first)[:limit]
+
+
+#: keyword -> "module:attribute" catalogue of valid values, for the error message of a wrong one.
+KWARG_CATALOGUES: dict[tuple[str, str], str] = {("metaworld", "env_name"): "metaworld.env_dict:ALL_V3_ENVIRONMENTS"}
+
+
+def _catalogue(module: str, key: str) -> list[str]:
+    ref = KWARG_CATALOGUES.get((module.split(".")[0], key))
+    if ref is None:
+        return []
+    mod, _, attr = ref.partition(":")
+    try:
+        return [str(n) for n in getattr(importlib.import_module(mod), attr)]
+    except Exception:  # noqa: BLE001 - a hint only
+        return []
+
+
+def _bad_kwarg_hint(module: str, kwargs: dict[str, Any]) -> str:
+    """For each string keyword with a catalogue of valid values that does not contain it: the valid names."""
+    hints = []
+    for key, value in kwargs.items():
+        names = _catalogue(module, key)
+        if names and str(value) not in names:
+            close = difflib.get_close_matches(str(value), names, n=3)
+            hints.append(f"{key}={value!r} is not one of {module}'s names" + (f" (did you mean {', '.join(close)}?)" if close else "")
+                         + f"; valid: {', '.join(names)}")
+    return "; ".join(hints)
 
 
 @contextlib.contextmanager
@@ -77,21 +168,89 @@ def _quiet_c_stdout() -> Iterator[None]:
 
 
 def make_external_env(env_id: str, **make_kwargs: Any) -> gym.Env:
-    """Import the module of "module:EnvId", then `gymnasium.make(EnvId, **make_kwargs)`."""
-    module, name = parse_env_id(env_id)
+    """Import the module of "module:EnvId[?k=v]", then `gymnasium.make(EnvId, **kwargs)`, wrapped in `EnvProtocol`.
+
+    Every failure is an ExternalEnvError with a one-line reason: the module cannot be imported, the id
+    is not registered (close ids suggested), a keyword value is not a valid name (the valid names listed,
+    e.g. Meta-World's env_name list), or the env's own constructor fails.
+    """
+    module, name, kwargs = parse_env_spec(env_id)
+    kwargs = {**kwargs, **make_kwargs}
+    if not os.environ.get("MUJOCO_GL") and not os.environ.get("DISPLAY"):
+        os.environ["MUJOCO_GL"] = "egl"  # headless: MuJoCo's default GLFW needs a display to render videos
     try:
         importlib.import_module(module)
     except ImportError as exc:
         raise ExternalEnvError(
             f"cannot import module {module!r} for env {env_id!r}: {exc}; install the package that provides it "
-            f"(e.g. `pip install {module.replace('_', '-')}`)"
+            f"(e.g. `pip install {module.replace('_', '-')}`, or `pip install roboskill[mujoco]` for metaworld and "
+            "gymnasium_robotics)"
         ) from exc
     if name not in gym.registry:
         close = difflib.get_close_matches(name, list(gym.registry), n=5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ExternalEnvError(f"module {module!r} was imported but registers no env {name!r}{hint}")
-    with _quiet_c_stdout():
-        return gym.make(name, **make_kwargs)
+    hint = _bad_kwarg_hint(module, kwargs)
+    if hint:
+        raise ExternalEnvError(f"cannot make {name}: {hint}")
+    try:
+        with _quiet_c_stdout(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            env = gym.make(name, **kwargs)
+    except TypeError:
+        raise  # wrong keyword (e.g. render sizes an env does not take): callers may retry without it
+    except Exception as exc:  # noqa: BLE001 - the env's own constructor: one line, no traceback
+        raise ExternalEnvError(f"cannot make {name}{' with ' + str(kwargs) if kwargs else ''}: {one_line_reason(exc)}") from exc
+    return EnvProtocol(env)
+
+
+class EnvProtocol(gym.Wrapper):
+    """Make every external env follow the protocol roboskill judges by, using only the env's own means.
+
+    - `info["is_success"]` is the env's own flag under one name (Meta-World calls it `info["success"]`);
+    - `reset(seed=s)` is reproducible: Meta-World ignores the reset seed and picks its task variant from
+      its RNG, so the env's own `seed(s)` is called first;
+    - envs that offer `toggle_terminate_on_success` (Meta-World) end the episode on success, as their own
+      evaluation does (`metaworld.evaluation`), so "success at the end of the episode" means what the
+      benchmark means.
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        for wrapper in _chain(env):
+            toggle = getattr(type(wrapper), "toggle_terminate_on_success", None)
+            if callable(toggle):
+                wrapper.toggle_terminate_on_success(True)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        seeder = getattr(self.env.unwrapped, "seed", None)
+        if seed is not None and callable(seeder):
+            seeder(seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            obs, info = self.env.reset(seed=seed, options=options)
+        return obs, _with_success(info)
+
+    def step(self, action: Any):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Meta-World's observation bounds warnings, once per episode
+            obs, reward, terminated, truncated, info = self.env.step(action)
+        return obs, reward, terminated, truncated, _with_success(info)
+
+
+def _chain(env: gym.Env) -> list[gym.Env]:
+    out, cur = [], env
+    while isinstance(cur, gym.Wrapper):
+        out.append(cur)
+        cur = cur.env
+    return out
+
+
+def _with_success(info: dict[str, Any]) -> dict[str, Any]:
+    if "is_success" not in info and "success" in info:
+        info = dict(info)
+        info["is_success"] = bool(float(info["success"]) >= 1.0)
+    return info
 
 
 # ------------------------------------------------------------------------------------------- state
@@ -476,23 +635,32 @@ class GoalObsState(ExternalState):
 
 
 def external_state(env: gym.Env, env_id: str = "") -> ExternalState:
-    """The richest State-API view this env allows (panda-gym sim reader, else goal-observation view)."""
+    """The richest State-API view this env allows: panda-gym's sim reader, the MuJoCo model-name view
+    (Fetch and Meta-World adapters), else the goal-observation view."""
     base = env.unwrapped
     if all(hasattr(base, a) for a in ("sim", "task", "robot")) and hasattr(getattr(base, "sim", None), "_bodies_idx"):
         return PandaGymState(env, env_id)
+    from roboskill.sim.external_mujoco import is_mujoco_env, mujoco_state
+
+    if is_mujoco_env(env):
+        return mujoco_state(env, env_id)
     return GoalObsState(env, env_id)
 
 
-def external_state_doc() -> str:
-    """Prompt text describing what generated code may call on an ExternalState (from the docstrings)."""
+def external_state_doc(state_cls: type | None = None) -> str:
+    """Prompt text describing what generated code may call on an ExternalState (from the docstrings of
+    `state_cls`, default panda-gym's view; the MuJoCo views have the same names plus joints)."""
     import inspect
 
+    cls = state_cls or PandaGymState
     lines = ["External env state API (same names as roboskill's State; unknown names raise an error listing the valid ones):"]
-    for name in sorted(dir(PandaGymState)):
-        if name.startswith("_") or name in {"on_reset", "observe", "describe", "env_id"}:
+    for name in sorted(dir(cls)):
+        if name.startswith("_") or name in {"on_reset", "observe", "describe", "env_id", "on_step", "calibrate",
+                                            "aliases", "model", "data", "ee_site", "finger_bodies", "robot_prefixes", "robot_names",
+                                            "calibrated"}:
             continue
-        member = inspect.getattr_static(PandaGymState, name)
-        doc = (inspect.getdoc(getattr(PandaGymState, name)) or "").splitlines()
+        member = inspect.getattr_static(cls, name)
+        doc = (inspect.getdoc(getattr(cls, name)) or "").splitlines()
         if isinstance(member, property):
             doc = (inspect.getdoc(member) or "").splitlines()
             lines.append(f"- state.{name}: {doc[0] if doc else ''}")
@@ -532,6 +700,8 @@ def template_reward_source(state: ExternalState, instruction: str = "") -> str:
     grip = info.get("gripper", "controllable") == "controllable" and not isinstance(state, GoalObsState)
     header = f"# generated for {info.get('env_id') or 'an external env'}" + (f": {instruction}" if instruction else "")
     lines = [header, "import numpy as np", ""]
+    if info.get("achieved_goal") == "ee":  # the env judges the gripper (Meta-World reach): reach the target
+        pairs = []
     if not pairs:
         lines += [
             "def compute_reward(state):",
@@ -616,6 +786,7 @@ class GeneratedRewardEnv(gym.Wrapper):
             reward_functions = load_generated_reward(reward_source)
         self._functions = reward_functions
         self._limit_store: dict[int, tuple[list[int], int]] = {}
+        self._mujoco: Any = None  # MujocoSnapshots, made on the first save_state of a MuJoCo env
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         obs, info = self.env.reset(seed=seed, options=options)
@@ -643,6 +814,8 @@ class GeneratedRewardEnv(gym.Wrapper):
         info = dict(info)
         info["env_reward"] = float(env_reward)
         info["is_success"] = bool(info.get("is_success", False))  # the env's own check, untouched
+        if getattr(self.state, "calibrated", True) is False:
+            self.state.calibrate(info)  # Meta-World: learn once what its success measures (object or gripper)
         if self._functions is None:
             return obs, env_reward, terminated, truncated, info
         reward, components = self.generated_reward()
@@ -662,18 +835,41 @@ class GeneratedRewardEnv(gym.Wrapper):
             env = env.env
         return out
 
+    def supports_snapshots(self) -> bool:
+        """Whether `save_state` works here (panda-gym's own, or any MuJoCo env through MujocoSnapshots)."""
+        from roboskill.sim.external_mujoco import is_mujoco_env
+
+        return hasattr(self.env.unwrapped, "save_state") or is_mujoco_env(self.env)
+
     def save_state(self) -> int:
-        """Snapshot the simulation, the goal and the time-limit counters; returns an id."""
+        """Snapshot the simulation, the goal and the time-limit counters; returns an id.
+
+        panda-gym: its own `save_state()` plus the wrappers' counters. MuJoCo envs (Fetch, Meta-World, any
+        MujocoEnv): `MujocoSnapshots` (full physics state, env attributes, wrapper counters, RNG). Other
+        envs cannot be rewound: ExternalEnvError, and `learn --env` falls back to RL for them.
+        """
         base = self.env.unwrapped
         if not hasattr(base, "save_state"):
-            raise ExternalEnvError(f"{type(base).__name__} has no save_state(); trajectory optimisation needs it")
+            from roboskill.sim.external_mujoco import MujocoSnapshots, is_mujoco_env
+
+            if not is_mujoco_env(self.env):
+                raise ExternalEnvError(f"{type(base).__name__} has no save_state() and is not a MuJoCo env; trajectory "
+                                       "optimisation needs save/restore (use learner 'rl')")
+            if self._mujoco is None:
+                self._mujoco = MujocoSnapshots(self.env)
+            state_id = self._mujoco.save()
+            self._limit_store[state_id] = ([], self.state._steps)
+            return state_id
         state_id = int(base.save_state())
         self._limit_store[state_id] = ([getattr(w, "_elapsed_steps", 0) for w in self._time_limits()], self.state._steps)
         return state_id
 
     def restore_state(self, state_id: int) -> None:
         """Return to a snapshot taken by `save_state`."""
-        self.env.unwrapped.restore_state(state_id)
+        if self._mujoco is not None:
+            self._mujoco.restore(state_id)
+        else:
+            self.env.unwrapped.restore_state(state_id)
         limits, steps = self._limit_store.get(state_id, ([], self.state._steps))
         for wrapper, elapsed in zip(self._time_limits(), limits, strict=False):
             wrapper._elapsed_steps = elapsed
@@ -681,9 +877,12 @@ class GeneratedRewardEnv(gym.Wrapper):
 
     def remove_state(self, state_id: int) -> None:
         """Free a snapshot."""
-        base = self.env.unwrapped
-        if hasattr(base, "remove_state"):
-            base.remove_state(state_id)
+        if self._mujoco is not None:
+            self._mujoco.remove(state_id)
+        else:
+            base = self.env.unwrapped
+            if hasattr(base, "remove_state"):
+                base.remove_state(state_id)
         self._limit_store.pop(state_id, None)
 
 
@@ -709,6 +908,7 @@ def make_external_skill_env(
 
 __all__ = [
     "ExternalEnvError", "ExternalState", "PandaGymState", "GoalObsState", "GeneratedRewardEnv",
-    "parse_env_id", "make_external_env", "make_external_skill_env", "external_state", "external_state_doc",
+    "parse_env_id", "parse_env_spec", "parse_env_kwargs", "with_env_kwargs", "one_line_reason", "EnvProtocol",
+    "make_external_env", "make_external_skill_env", "external_state", "external_state_doc",
     "load_generated_reward", "template_reward_source",
 ]

@@ -86,11 +86,17 @@ def make_subtask_envs(env_id: str, plan: SkillPlan, *, render: bool = False) -> 
                              "with reward_code and success_code")
         if not sub.reward_code:
             raise ValueError(f"sub-task {sub.name!r}: learner 'trajopt' needs reward_code defining compute_reward(state)")
-    kwargs = {"render_mode": "rgb_array", "render_width": VIDEO_SIZE[0], "render_height": VIDEO_SIZE[1]} if render else {}
-    try:
-        base = make_external_env(env_id, **kwargs)
-    except TypeError:  # an env without panda-gym's render size arguments
-        base = make_external_env(env_id, **({"render_mode": "rgb_array"} if render else {}))
+    base = None
+    if render:  # panda-gym's size keywords, then MuJoCo's (Fetch, Meta-World), then the env's default size
+        for kwargs in ({"render_width": VIDEO_SIZE[0], "render_height": VIDEO_SIZE[1]},
+                       {"width": VIDEO_SIZE[0], "height": VIDEO_SIZE[1]}, {}):
+            try:
+                base = make_external_env(env_id, render_mode="rgb_array", **kwargs)
+                break
+            except TypeError:
+                continue
+    if base is None:
+        base = make_external_env(env_id)
     state = external_state(base, env_id)
     return [GeneratedRewardEnv(base, None, env_id=env_id, state=state,
                                reward_functions=_Functions(sub.reward_code or "", sub.success_code))
@@ -239,6 +245,7 @@ def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_
     Never raises: an error (bad learner, reward code failing in the sandbox, env import) is in the
     report (`error`, success_rate 0), so the critic can send it back to the reward writer.
     """
+    from roboskill.sim.external import one_line_reason
     from roboskill.tools.curves import plot_curves
     from roboskill.tools.evaluate import evaluation_seeds, summarize, training_seeds, write_report
     from roboskill.tools.reflection import reflection_text
@@ -288,8 +295,13 @@ def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_
             hook = None
             if video and e == 0:
                 def hook(env: Any, _count: list[int] = [0]) -> None:  # noqa: B006 - a per-episode frame counter
-                    if _count[0] % VIDEO_EVERY == 0:
-                        frame = env.render()
+                    if _count[0] % VIDEO_EVERY == 0 and _count[0] >= 0:
+                        try:
+                            frame = env.render()
+                        except Exception as exc:  # noqa: BLE001 - no GL context: no video, same verdict
+                            _count[0] = -10**9
+                            artefacts["video_error"] = one_line_reason(exc)
+                            return
                         if frame is not None:
                             frames.append(np.asarray(frame)[..., :3].astype(np.uint8))
                     _count[0] += 1
@@ -345,22 +357,39 @@ def eval_sample_budget(cfg: ExternalTrajopt, budget_s: float, eval_budget_s: flo
 def describe_external(env_id: str) -> dict[str, Any]:
     """Prompt context of an external env: `ExternalState.describe()` after a seeded reset, plus the state doc.
 
-    Run it in a worker (`Executor.map_fn`): it imports the env's module and starts its simulator.
+    Run it in a worker (`Executor.map_fn`): it imports the env's module and starts its simulator. An env
+    that cannot be made or described gives {"error": one-line reason} (no traceback crosses the worker).
+    Meta-World's view is calibrated on one zero-action step (which of object / gripper its success
+    measures) and the result says whether the env can be rewound (`snapshots`: trajectory optimisation)
+    or needs RL.
     """
-    from roboskill.sim.external import external_state, external_state_doc, make_external_env
+    from roboskill.sim.external import GeneratedRewardEnv, external_state, external_state_doc, make_external_env
+    from roboskill.sim.external import one_line_reason
 
-    env = make_external_env(env_id)
+    env = None
     try:
-        env.reset(seed=0)
+        env = make_external_env(env_id)
+        obs, _ = env.reset(seed=0)
         state = external_state(env, env_id)
+        state.on_reset(obs)
+        if hasattr(state, "calibrate"):
+            probe = GeneratedRewardEnv(env, None, env_id=env_id, state=state)
+            sid = probe.save_state()
+            _, _, _, _, step_info = env.step(np.zeros(env.action_space.shape, dtype=env.action_space.dtype))
+            state.calibrate(step_info)
+            probe.restore_state(sid)
         info = state.describe()
         info.setdefault("env_id", env_id)
         info.setdefault("gripper", "not exposed by this env")
         info["max_episode_steps"] = int(getattr(env.spec, "max_episode_steps", None) or 50)
         info["state_kind"] = type(state).__name__
-        return {"describe": info, "state_doc": external_state_doc()}
+        info["snapshots"] = GeneratedRewardEnv(env, None, env_id=env_id, state=state).supports_snapshots()
+        return {"describe": info, "state_doc": external_state_doc(type(state))}
+    except Exception as exc:  # noqa: BLE001 - shown to the user and the critic as one line
+        return {"error": f"{env_id}: {one_line_reason(exc)}"}
     finally:
-        env.close()
+        if env is not None:
+            env.close()
 
 
 def dry_run_external(args: tuple[str, dict[str, Any], int]) -> list[dict[str, Any]]:
