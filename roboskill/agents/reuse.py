@@ -33,8 +33,15 @@ def skill_names_used(record: Any) -> list[str]:
     return sorted(names | plan_names(record.plan))
 
 
+def goal_conditions(goal: Any) -> list[dict[str, Any]]:
+    """A goal's conditions as compact dicts (kind + the fields that differ from their defaults)."""
+    return [{"kind": c.kind, **c.model_dump(mode="json", exclude_defaults=True)} for c in goal.conditions]
+
+
 def reusable_skills(library: Any, description: str, k: int = MAX_REUSABLE) -> list[dict[str, Any]]:
-    """The nearest verified skills as the writer reads them: name, what it does, the names it acts on (to bind)."""
+    """The nearest verified skills as the writer reads them: name, what it does, its goal's action and end
+    conditions, the names it acts on (to bind). Why the conditions: a summary such as "the drawer is open" does
+    not say how far open, and a step may only reuse a skill whose end state is at least what the step needs."""
     try:
         similar = library.similar_successful(description, k=k * 2, min_success_rate=MIN_SUCCESS)
     except Exception:  # noqa: BLE001 - reuse is an offer; a library hiccup must not fail the step
@@ -44,6 +51,7 @@ def reusable_skills(library: Any, description: str, k: int = MAX_REUSABLE) -> li
         if not _usable(rec):
             continue
         out.append({"name": rec.name, "does": rec.goal.summary if rec.goal else rec.description,
+                    "action": rec.goal.action, "conditions": goal_conditions(rec.goal),
                     "objects": [{"name": o.name, "category": o.category} for o in rec.goal.objects],
                     "acts_on": skill_names_used(rec), "steps": len(rec.plan.subtasks),
                     "success_rate": round(rec.success_rate, 2)})
@@ -128,4 +136,4 @@ def reused_names(plan: dict[str, Any] | SkillPlan) -> list[str]:
             if isinstance(s, dict) and s.get("learner") == "skill"]
 
 
-__all__ = ["MAX_REUSABLE", "resolve_plan", "reusable_skills", "reused_names", "skill_names_used"]
+__all__ = ["MAX_REUSABLE", "goal_conditions", "resolve_plan", "reusable_skills", "reused_names", "skill_names_used"]

@@ -101,13 +101,19 @@ def test_interrupted_map_kills_workers_and_what_they_started(tmp_path: Path) -> 
             fired.append(time.monotonic())
             _thread.interrupt_main()
 
+    # interrupt_main() does nothing unless Python's own SIGINT handler is installed; an earlier test in this
+    # process may have left another one, and what is tested here is map_fn's clean-up, not that state
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     threading.Thread(target=interrupt_once_started, daemon=True).start()
     try:
         result = Executor("local", workers=1).map_fn(spawn_grandchild_then_sleep, [str(pid_file)], timeout_s=300)
     except KeyboardInterrupt:
         pass
     else:
-        pytest.fail(f"map_fn returned without being interrupted (interrupt sent: {bool(fired)}): {result!r}")
+        pytest.fail(f"map_fn returned without being interrupted (interrupt sent: {bool(fired)}; SIGINT handler "
+                    f"before the test: {previous!r}): {result!r}")
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
     pids = [int(p) for p in pid_file.read_text().split()]
     left = _survivors(pids)
     _kill_all(left)

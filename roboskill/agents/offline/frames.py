@@ -76,6 +76,12 @@ class TaskFrame:
     radians for rotate. `relation` is a DIRECTIONS key (slide/push) or a RELATIONS key (arrange).
     `steps` are extra prerequisite verbs for compositions, e.g. ["open"] for "open the drawer and put
     the cube inside".
+
+    `then` holds the parts that follow this one in a chain ("open the top drawer; then push the puck 10 cm
+    left; finally stack the red block on the blue block"): a long-horizon task built from skills the
+    library already has. Why one frame with followers rather than a new type: every role already works on
+    frames, and the first part of a chain is an ordinary frame; `parts()` gives them all in order. The
+    chain's goal is every part's end condition at once (see `chain_problem` for what cannot be chained).
     """
 
     verb: str
@@ -86,9 +92,33 @@ class TaskFrame:
     difficulty: int = 1
     steps: list[str] = field(default_factory=list)
     then_close: bool = False
+    then: list[TaskFrame] = field(default_factory=list)
+    text: str = field(default="", compare=False, repr=False)
+    """The clause of a chain this part was read from (its amounts: "push the puck 10 cm left")."""
+
+    def parts(self) -> list[TaskFrame]:
+        """The chain's parts in order: this frame (without its followers), then each follower."""
+        if not self.then:
+            return [self]
+        head = TaskFrame(self.verb, self.obj, self.dest, self.relation, self.amount, self.difficulty,
+                         list(self.steps), self.then_close, text=self.text)
+        return [head, *self.then]
+
+    @property
+    def is_chain(self) -> bool:
+        return bool(self.then)
+
+    def units(self) -> list[str]:
+        """Skill-level steps of the task: a compound put-inside counts its open and close, a chain its parts'."""
+        out: list[str] = []
+        for part in self.parts():
+            out += [*part.steps, part.verb] + (["close"] if part.then_close else [])
+        return out
 
     def signature(self) -> str:
         """Normalised identity used for 'already learned?' checks (no colours, sizes or phrasing)."""
+        if self.then:
+            return " then ".join(p.signature() for p in self.parts())
         verb = {"lift": "pick"}.get(self.verb, self.verb)
         parts = [verb, self.obj.family]
         if self.obj.type.key == "drawer_cabinet":  # the only kind with several joints
@@ -109,7 +139,13 @@ class TaskFrame:
         fams = {self.obj.family}
         if self.dest is not None:
             fams.add(self.dest.family)
+        for part in self.then:
+            fams |= part.families()
         return fams
+
+    def refs(self) -> list[ObjRef]:
+        """Every object reference of every part, in order (repeats included)."""
+        return [r for p in self.parts() for r in (p.obj, p.dest) if r is not None]
 
     def articulated(self) -> ObjRef | None:
         """The articulated object of the task (the object itself or the destination), if any."""
@@ -117,3 +153,50 @@ class TaskFrame:
             if ref is not None and ref.type.source == "articulated":
                 return ref
         return None
+
+
+#: Parts whose end condition lasts once the robot lets go (it can be followed by another part): a held
+#: object (pick / lift) or a hovering gripper (reach) only holds while the robot stays, so it may end a chain only.
+LASTING_VERBS = frozenset({"place", "stack", "arrange", "put_inside", "push", "slide", "open", "close", "press",
+                           "rotate"})
+
+
+def part_names(part: TaskFrame) -> tuple[set[str], set[str]]:
+    """(what the part moves, what its end condition mentions): scene object names and joint addresses."""
+    moved: set[str] = set()
+    art = part.articulated()
+    if part.obj.type.source == "articulated":
+        moved.add(part.obj.joint_name() or part.obj.scene_name())
+    else:
+        moved.add(part.obj.scene_name())
+    if art is not None and art is part.dest and (part.steps or part.then_close):
+        moved.add(art.joint_name() or art.scene_name())  # opens / closes its container on the way
+    mentioned = set(moved)
+    if part.dest is not None:
+        mentioned.add(part.dest.joint_name() or part.dest.scene_name() if part.dest.type.source == "articulated"
+                      else part.dest.scene_name())
+    return moved, mentioned
+
+
+def chain_problem(frame: TaskFrame) -> str | None:
+    """Why a chain's end state cannot stand for the whole chain (None when it can).
+
+    The goal judges the END state only, so a chain is checkable when every part's end condition still holds
+    after the later parts: the part must last once the robot lets go (`LASTING_VERBS`; a held or hovered
+    object may only come last), and no later part may move what an earlier part's condition is about
+    ("open the drawer, then close it" ends closed: the opening leaves nothing to check).
+    """
+    parts = frame.parts()
+    for part in parts[:-1]:
+        if part.verb not in LASTING_VERBS:
+            return (f"'{part.verb.replace('_', ' ')}' only holds while the robot keeps holding on, so it can only be "
+                    "the last step of a chain")
+    for i, part in enumerate(parts):
+        _, mentioned = part_names(part)
+        for later in parts[i + 1:]:
+            moved, _ = part_names(later)
+            clash = sorted(moved & mentioned)
+            if clash:
+                return (f"a later step moves {', '.join(clash)} again, so the end state cannot show that the earlier "
+                        f"'{part.verb.replace('_', ' ')}' step was done")
+    return None

@@ -204,11 +204,46 @@ def write_goal(context: dict[str, Any]) -> dict[str, Any]:
         return refusal(f"Nothing in the catalog, the primitive shapes or the articulated kinds can stand for "
                        f"{', '.join(repr(s) for s in strangers)}.", strangers)
     frame = parse_record({"name": name, "description": text}, types)
+    if frame is not None and frame.then:  # every clause was already read as a task of its own (parse_chain)
+        return chain_goal(frame, text)
     source = text.lower() if _verb(text.lower())[0] else (name or "").replace("_", " ")
     why = None if frame is None else _frame_is_the_task(source, frame)
     if frame is None or why:
         return refusal(f"I cannot turn this instruction into a checkable goal: {why or 'unreadable'}.", [])
     return {"goal": goal_from_frame(frame, text)}
+
+
+def chain_goal(frame: TaskFrame, text: str) -> dict[str, Any]:
+    """ONE goal for a chain of steps: every part's end condition, all holding at the end (or a refusal).
+
+    Why the end state only: the judge looks at the world once, after the last step. That is honest exactly
+    when each part leaves a lasting trace no later part undoes (`chain_problem`); otherwise the chain is
+    refused rather than judged by a weaker goal. The goal vocabulary caps a goal at 8 objects and 8
+    conditions; a longer chain is refused too.
+    """
+    from roboskill.agents.offline.frames import chain_problem
+
+    why = chain_problem(frame)
+    if why:
+        return refusal(f"I cannot judge this sequence by its end state: {why}.", [])
+    objects: list[dict[str, Any]] = []
+    conditions: list[dict[str, Any]] = []
+    summaries: list[str] = []
+    for part in frame.parts():
+        goal = goal_from_frame(part, part.text or text)
+        for obj in goal["objects"]:
+            if obj["name"] not in {o["name"] for o in objects}:
+                objects.append(obj)
+        conditions += [c for c in goal["conditions"] if c not in conditions]
+        summaries.append(goal["summary"].rstrip("."))
+    if len(objects) > 8 or len(conditions) > 8:
+        return refusal("This sequence needs more than 8 objects or end conditions, more than one goal can check.", [])
+    summary = "; then ".join([summaries[0]] + [t[:1].lower() + t[1:] for t in summaries[1:]]) + "."
+    if len(summary) > 300:
+        summary = summary[:297].rstrip() + "..."
+    action = "chain_" + "_".join(p.verb for p in frame.parts())
+    return {"goal": {"action": action[:64], "summary": summary, "objects": objects, "conditions": conditions,
+                     "at_rest": True}}
 
 
 def turn_direction(obj: ObjRef, text: str) -> str:

@@ -248,7 +248,12 @@ def _cap(text: str) -> str:
 
 
 def task_name(frame: TaskFrame) -> str:
-    """Canonical snake_case name, parseable back into the same frame by `parser.parse_task`."""
+    """Canonical snake_case name, parseable back into the same frame by `parser.parse_task`.
+
+    A chain's name joins its parts' names with `_then_` (cut at 80 characters: the description, which names
+    every part, is what a chain is read from)."""
+    if frame.then:
+        return "_then_".join(task_name(p) for p in frame.parts())[:80].rstrip("_")
     parts = [frame.verb]
     if frame.steps:
         parts = [*frame.steps, "and", frame.verb]
@@ -278,8 +283,31 @@ def task_name(frame: TaskFrame) -> str:
     return re.sub(r"[^a-z0-9]+", "_", "_".join(parts).lower()).strip("_")[:80]
 
 
+def chain_sentence(frame: TaskFrame, rng: random.Random, place: str | None = None) -> str:
+    """One imperative sentence naming every part of a chain in order ("Open the top drawer, then push the
+    puck 10 cm to the left, and finally stack the red block on the blue block.").
+
+    Why plainer than `describe`: each part must read as a whole task of its own, so the parts are only joined
+    by sequencing words (", then", ", and finally") and at most one place clause leads; no reason or
+    situation is added that could be read as another step.
+    """
+    cores = []
+    for part in frame.parts():
+        core = _core_sentence(part, rng)
+        cores.append(core.replace(", then ", " and then "))  # a part's own "X, then Y" is one step here
+    if len(cores) == 2:
+        body = f"{cores[0]}, {_pick(rng, ('then', 'and then', 'after that'))} {cores[1]}"
+    else:
+        body = (f"{_pick(rng, ('', 'first, '))}{cores[0]}, "
+                + "".join(f"then {c}, " for c in cores[1:-1]) + f"and finally {cores[-1]}")
+    sentence = f"{_cap(place)}, {body}." if place else f"{_cap(body)}."
+    return re.sub(r"\s+", " ", sentence)
+
+
 def subtasks(frame: TaskFrame, rng: random.Random) -> list[str]:
     """Short ordered steps, one per skill-plan sub-task (the reward writer mirrors these)."""
+    if frame.then:
+        return [step for part in frame.parts() for step in subtasks(part, rng)]
     o = object_phrase(frame.obj, rng)
     d = object_phrase(frame.dest, rng) if frame.dest is not None else ""
     v = frame.verb

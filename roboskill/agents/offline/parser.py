@@ -168,6 +168,9 @@ def parse_task(text: str, *, name: str | None = None, objects: list[str] | None 
     The snake_case `name` is tried first (the grammar writes canonical names), then the description.
     """
     types = types or list(ALL_TYPES)
+    chain = parse_chain(text or "", types)
+    if chain is not None:  # "open the drawer, then push the puck left, and finally ...": the sentence names every part
+        return chain
     candidates = []
     if name:
         candidates.append(name.replace("_", " ").replace(".", " ").lower())
@@ -274,6 +277,103 @@ def _parse_one(source: str, desc: str, objects: list[str] | None, types: list[Ob
     if verb == "reach":
         return TaskFrame("reach", obj, difficulty=1)
     return TaskFrame("pick", obj, amount=0.1, difficulty=1)
+
+
+# ----------------------------------------------------------------------------------------- chains
+#: Where one step of a chain ends and the next begins: "; then", ", then", ", and finally", ", after that".
+_CHAIN_SPLIT = re.compile(r"\s*;\s*(?:and\s+)?(?:(?:then|finally|next|after that|afterwards),?\s+)?"
+                          r"|,\s*(?:and\s+)?(?:then|finally|next|after that|afterwards)\b,?\s*")
+_CHAIN_LEAD = re.compile(r"^(?:first(?:ly)?|to begin(?: with)?|start by)\b,?\s*")
+
+
+def chain_clauses(text: str) -> list[str]:
+    """The text cut at its sequencing words ("..., then ...", "...; finally ..."), leading "first," dropped."""
+    clauses = [c.strip(" ,.;:") for c in _CHAIN_SPLIT.split(text.lower())]
+    return [_CHAIN_LEAD.sub("", c).strip() for c in clauses if c.strip(" ,.;:")]
+
+
+def _same_joint(a: ObjRef | None, b: ObjRef | None) -> bool:
+    return (a is not None and b is not None and a.type.source == "articulated" and a.type_key == b.type_key
+            and (a.joint or (a.type.joints[0] if a.type.joints else None))
+            == (b.joint or (b.type.joints[0] if b.type.joints else None)))
+
+
+def merge_parts(frames: list[TaskFrame]) -> list[TaskFrame]:
+    """Fold "open X" + "put Y into X" + "close X" into one put-inside with its open and close steps.
+
+    Why: that is one task the vocabulary judges as a whole (Y inside the closed X), not three parts whose
+    end conditions contradict each other (X open, then X closed).
+    """
+    out: list[TaskFrame] = []
+    for f in frames:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.verb == "open" and f.verb == "put_inside" and not f.steps
+                and _same_joint(prev.obj, f.dest)):
+            f.steps = ["open"]
+            f.difficulty = 2 + len(f.steps) + int(f.then_close)
+            f.text = f"{prev.text}, then {f.text}"
+            out[-1] = f
+            continue
+        if (prev is not None and prev.verb == "put_inside" and f.verb == "close" and not prev.then_close
+                and _same_joint(prev.dest, f.obj)):
+            prev.then_close = True
+            prev.difficulty = 2 + len(prev.steps) + 1
+            prev.text = f"{prev.text}, then {f.text}"
+            continue
+        out.append(f)
+    return out
+
+
+def _clause_frame(clause: str, types: list[ObjectType]) -> TaskFrame | None:
+    """The frame of one clause when the clause states a whole task by itself (its verb and every object it
+    needs); None for "close it" or "put the cube inside it", which lean on the clause before."""
+    from roboskill.agents.offline.goals import _frame_is_the_task  # the goal writer's own test of a reading
+
+    frame = _parse_one(clause, clause, None, types)
+    if frame is None or re.search(r"\b(it|them)\b", clause) and frame.verb in ("put_inside", "close", "open"):
+        return None
+    if _frame_is_the_task(clause, frame) is not None:
+        return None
+    return frame
+
+
+def parse_chain(text: str, types: list[ObjectType] | None = None) -> TaskFrame | None:
+    """A chain frame (`TaskFrame.then`) when the text lists two or more steps, each a task by itself; else None.
+
+    A clause that leans on the one before ("..., then close it") is read together with it, so "open the top
+    drawer, then put the cube inside it" stays one put-inside with its open step. Setting clauses the offline
+    proposer adds are dropped first (they name places and times, not steps).
+    """
+    from roboskill.agents.offline.goals import task_core
+
+    types = types or list(ALL_TYPES)
+    clauses = chain_clauses(task_core(text))
+    if len(clauses) < 2:
+        return None
+    texts: list[str] = []
+    frames: list[TaskFrame] = []
+    for clause in clauses:
+        frame = _clause_frame(clause, types)
+        if frame is None:
+            if not texts:
+                return None
+            joined = f"{texts[-1]}, then {clause}"
+            merged = _parse_one(joined, joined, None, types)
+            if merged is None:
+                return None
+            merged.text = joined
+            texts[-1], frames[-1] = joined, merged
+            continue
+        frame.text = clause
+        texts.append(clause)
+        frames.append(frame)
+    parts = merge_parts(frames)
+    if len(parts) < 2:
+        return None  # one compound task ("open X, put Y inside, then close X"): the plain reading gives it
+    head = parts[0]
+    head.then = parts[1:]
+    head.difficulty = min(5, 2 + len(parts))
+    return head
 
 
 def parse_record(record: Any, types: list[ObjectType] | None = None) -> TaskFrame | None:

@@ -120,8 +120,123 @@ def _articulated_spot(ref: ObjRef, rng: random.Random) -> tuple[float, float]:
     return rng.uniform(0.08, 0.18), rng.uniform(-0.12, 0.12)
 
 
+def _segment_gap(p: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Distance from point p to the segment a-b (table plane)."""
+    ax, ay = a
+    bx, by = b
+    dx, dy = bx - ax, by - ay
+    n2 = dx * dx + dy * dy
+    t = 0.0 if n2 < 1e-12 else max(0.0, min(1.0, ((p[0] - ax) * dx + (p[1] - ay) * dy) / n2))
+    return math.hypot(p[0] - (ax + t * dx), p[1] - (ay + t * dy))
+
+
+def _chain_initial_joint(ref: ObjRef, parts: list[TaskFrame]) -> float:
+    """Start open fraction of an articulated joint that a chain's parts act on: a drawer to close starts open,
+    a drawer to put something into (without opening it first) starts open; everything else starts closed."""
+    for part in parts:
+        art = part.articulated()
+        if art is None or art.scene_name() != ref.scene_name() or (art.joint or "") != (ref.joint or ""):
+            continue
+        if part.verb == "close":
+            return 0.8
+        if part.verb == "put_inside" and "open" not in part.steps:
+            return 0.9
+        return 0.0
+    return 0.0
+
+
+def build_chain_scene(frame: TaskFrame, rng: random.Random, *, name: str, description: str = "") -> dict[str, Any]:
+    """A SceneSpec dict holding every object of every part of a chain, once each.
+
+    Why its own layout: a chain puts up to four loose objects next to one piece of furniture, so the single-task
+    rule (every loose object 30 cm from every other when a cabinet is there) cannot fit them. Here loose
+    objects keep 30 cm from big furniture but only their footprints plus a margin from each other, a pushed
+    object's path stays clear of the others, and each articulated joint starts where its part needs it.
+    """
+    parts = frame.parts()
+    objects: list[dict[str, Any]] = []
+    spots: list[tuple[float, float, float]] = []  # x, y, clearance each needs around it
+    arts: dict[str, ObjRef] = {}
+    joints: dict[str, dict[str, float]] = {}
+    for ref in frame.refs():
+        if ref.type.source != "articulated":
+            continue
+        key = ref.scene_name()
+        arts.setdefault(key, ref)
+        joint = ref.joint or (ref.type.joints[0] if ref.type.joints else None)
+        if joint:
+            joints.setdefault(key, {})[joint] = _chain_initial_joint(ref, parts)
+    big = False
+    for i, (key, ref) in enumerate(arts.items()):
+        for _ in range(100):
+            x, y = _articulated_spot(ref, rng)
+            if i:  # a second device stands to one side of the first
+                y = rng.choice((-1, 1)) * rng.uniform(0.2, 0.3)
+            if all(math.hypot(x - a, y - b) >= 0.3 for a, b, _ in spots):
+                break
+        entry = _articulated_entry(ref, TaskFrame("open", ref), _on_table(x, y))
+        entry["initial_joints"] = dict(joints.get(key) or entry["initial_joints"])
+        if ref.type.key == "drawer_cabinet":
+            top = max(int(j.rsplit("_", 1)[-1]) for j in entry["initial_joints"] if j.startswith("drawer_"))
+            entry["params"]["n_drawers"] = max(2, top + 1)
+        objects.append(entry)
+        b = ref.type.key in ("drawer_cabinet", "door_cabinet", "sliding_door")
+        big = big or b
+        spots.append((x, y, 0.3 if b else 0.15))
+    loose_x = (-0.12, 0.02) if big else (-0.1, 0.14)
+    loose_y = (-0.27, 0.27)
+    movers: dict[str, tuple[float, float]] = {}  # pushed objects: their offsets
+    for part in parts:
+        if part.verb in ("push", "slide") and part.dest is None and part.relation != "target":
+            movers[part.obj.scene_name()] = goal_offset(part)
+    placed: set[str] = set(arts)
+    loose: list[tuple[str, float, tuple[float, float]]] = []  # name, half width, xy
+    segments: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    for ref in frame.refs():
+        key = ref.scene_name()
+        if ref.type.source == "articulated" or key in placed:
+            continue
+        own = _half_width(ref)
+        dx, dy = movers.get(key, (0.0, 0.0))
+        best = None
+        for _ in range(400):
+            x, y = rng.uniform(*loose_x), rng.uniform(*loose_y)
+            if not (reachable_xy(x, y) and reachable_xy(x + dx, y + dy)):
+                continue
+            if any(math.hypot(x - a, y - b) < need for a, b, need in spots):
+                continue
+            if any(math.hypot(x - q[0], y - q[1]) < max(0.12, own + w + 0.04) for _, w, q in loose):
+                continue
+            if any(_segment_gap((x, y), a, b) < own + 0.08 for a, b in segments):
+                continue  # never where another object will be pushed through
+            if (dx, dy) != (0.0, 0.0) and any(_segment_gap(q, (x, y), (x + dx, y + dy)) < own + w + 0.04
+                                              for _, w, q in loose):
+                continue  # nor push this one through another
+            best = (x, y)
+            break
+        if best is None:
+            best = _free_spot(rng, [(a, b) for a, b, _ in spots] + [q for _, _, q in loose], loose_x, loose_y)
+        if (dx, dy) != (0.0, 0.0):
+            segments.append((best, (best[0] + dx, best[1] + dy)))
+        loose.append((key, own, best))
+        placed.add(key)
+        objects.append(_object_entry(ref, _on_table(*best)))
+    for part in parts:
+        if part.verb in ("push", "slide") and part.dest is None and part.relation == "target":
+            for _ in range(30):
+                marker = _marker_entry(part, objects, rng)
+                mx, my = marker["placement"]["offset"]
+                if all(math.hypot(mx - q[0], my - q[1]) >= 0.1 for k, _, q in loose if k != part.obj.scene_name()):
+                    break
+            objects.append(marker)
+            break  # one goal marker per scene: it is called `target`
+    return {"name": name, "description": description, "robot": "panda", "table": True, "objects": objects}
+
+
 def build_scene_dict(frame: TaskFrame, rng: random.Random, *, name: str, description: str = "") -> dict[str, Any]:
     """A fresh SceneSpec (as a JSON-able dict) for `frame`."""
+    if frame.then:
+        return build_chain_scene(frame, rng, name=name, description=description)
     objects: list[dict[str, Any]] = []
     taken: list[tuple[float, float]] = []
     art = frame.articulated()
@@ -312,5 +427,5 @@ def design(context: dict[str, Any], rng: random.Random, frame: TaskFrame, task_n
 
 
 def _scene_description(frame: TaskFrame) -> str:
-    parts = [r.type.noun for r in (frame.obj, frame.dest) if r is not None]
+    parts = list(dict.fromkeys(r.type.noun for r in frame.refs()))
     return "Table-top scene with " + " and ".join(parts) + " in front of a Panda arm."
