@@ -435,6 +435,17 @@ def skills_page(query: str, items: list[dict[str, Any]], message: str | None) ->
     return layout("Skill library", form + table)
 
 
+def uses_tree(nodes: list[dict[str, Any]]) -> str:
+    """The library skills a skill reuses, as nested lists: step -> skill (bindings), and what that one reuses."""
+    items = []
+    for n in nodes:
+        binds = ", ".join(f"{a} → {b}" for a, b in (n.get("bind") or {}).items())
+        items.append(f'<li><span class="muted">{e(n.get("step"))}:</span> <a href="/skills/{u(str(n.get("name")))}">'
+                     f'{e(n.get("name"))}</a>' + (f' <span class="muted">({e(binds)})</span>' if binds else "")
+                     + (uses_tree(n["uses"]) if n.get("uses") else "") + "</li>")
+    return f'<ul class="uses">{"".join(items)}</ul>'
+
+
 def skill_page(s: dict[str, Any]) -> str:
     """One skill: its goal in words, the evaluation rate with its interval, and the re-verification result."""
     goal = s.get("goal")
@@ -452,6 +463,8 @@ def skill_page(s: dict[str, Any]) -> str:
                  f'<span id="verified" class="muted">not verified yet: <code>roboskill skills verify {e(s.get("name"))}</code> '
                  "replays it from fresh varied starts</span>"))
     rows.append(("learners", e(", ".join(s.get("learners") or [])) or "–"))
+    if s.get("uses"):
+        rows.append(("reuses", f'<div id="uses">{uses_tree(s["uses"])}</div>'))
     if s.get("run_id") and s.get("task_id"):
         rows.append(("learned in", f'<a href="/runs/{u(s["run_id"])}/tasks/{u(s["task_id"])}">{e(s["run_id"])}/{e(s["task_id"])}</a>'))
     info = "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in rows)

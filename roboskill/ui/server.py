@@ -104,6 +104,15 @@ def _verified(metrics: Any) -> dict[str, Any] | None:
     return {k: v.get(k) for k in ("rate", "ci95", "n", "flagged", "threshold", "at")}
 
 
+def _uses_tree(record: Any) -> list[dict[str, Any]]:
+    """The library skills a record reuses (SkillRecord.uses_tree); [] for a dict or a record that cannot say."""
+    tree = getattr(record, "uses_tree", None)
+    try:
+        return tree() if callable(tree) else []
+    except Exception:  # noqa: BLE001 - a display detail; the page still shows the skill
+        return []
+
+
 def _skill_item(record: Any, similarity: float | None, runs_root: Path) -> dict[str, Any]:
     get = (lambda k, d=None: record.get(k, d)) if isinstance(record, dict) else (lambda k, d=None: getattr(record, k, d))
     metrics = get("metrics") or {}
@@ -114,7 +123,8 @@ def _skill_item(record: Any, similarity: float | None, runs_root: Path) -> dict[
             "success_ci95": metrics.get("success_ci95") if isinstance(metrics, dict) else None,
             "n_episodes": metrics.get("n_episodes") if isinstance(metrics, dict) else None,
             "judged_by": metrics.get("judged_by") if isinstance(metrics, dict) else None,
-            "goal": goal.model_dump() if goal is not None else None, "verified": _verified(metrics)}
+            "goal": goal.model_dump() if goal is not None else None, "verified": _verified(metrics),
+            "uses": _uses_tree(record)}
     artefacts = get("artefacts") or {}
     item["video_url"] = _run_file_url(runs_root, item["run_id"], artefacts.get("video"))
     item["videos"] = {label: url for label in ("success", "failure")

@@ -188,3 +188,20 @@ def test_shared_reward_and_success_module_shown_once() -> None:
     page = iteration_page(RUN_ID, TaskInfo(task_id="t", candidates=[shared, split]), 0, None)
     assert page.count("def is_success") == 3  # once per candidate module, plus candidate 1's own success check
     assert page.count("is_success (lift)") == 1
+
+
+def test_skill_page_draws_what_a_skill_reuses(runs_root: Path) -> None:
+    tree = [{"name": "open_drawer", "step": "open_it", "bind": {"cabinet": "desk"},
+             "uses": [{"name": "grab_handle", "step": "grab", "bind": {}, "uses": []}]}]
+    composed = SimpleNamespace(name="put_away", description="Put the block away in the drawer.", instruction="",
+                               success_rate=0.9, learners=["skill", "primitive"], run_id=RUN_ID, task_id=TASK,
+                               artefacts={}, uses_tree=lambda: tree)
+    lib = FakeLibrary()
+    lib.records.append(composed)
+    lib.get = lambda name: next(r for r in lib.records if r.name == name)
+    c = TestClient(create_app(runs_root, lib, None))
+    assert c.get("/api/skills/put_away").json()["uses"] == tree
+    html = c.get("/skills/put_away").text
+    assert 'id="uses"' in html and 'href="/skills/open_drawer"' in html and 'href="/skills/grab_handle"' in html
+    assert "cabinet → desk" in html
+    assert 'id="uses"' not in c.get("/skills/open_drawer").text
