@@ -80,12 +80,15 @@ def make_subtask_envs(env_id: str, plan: SkillPlan, *, render: bool = False) -> 
     from roboskill.sim.external import GeneratedRewardEnv, external_state, make_external_env
 
     for sub in plan.subtasks:
-        if sub.learner != "trajopt":
+        if sub.learner not in ("trajopt", "rl"):
             raise ValueError(f"sub-task {sub.name!r}: learner {sub.learner!r} is not available on external env "
-                             f"{env_id!r} (primitives and RL need roboskill's own scenes); use learner 'trajopt' "
+                             f"{env_id!r} (primitives need roboskill's own scenes); use learner 'trajopt' (or 'rl') "
                              "with reward_code and success_code")
+        if sub.learner == "rl" and len(plan.subtasks) != 1:
+            raise ValueError(f"sub-task {sub.name!r}: learner 'rl' on an external env trains one policy for the whole "
+                             "task; give a single sub-task (or use learner 'trajopt' for a chain)")
         if not sub.reward_code:
-            raise ValueError(f"sub-task {sub.name!r}: learner 'trajopt' needs reward_code defining compute_reward(state)")
+            raise ValueError(f"sub-task {sub.name!r}: learner {sub.learner!r} needs reward_code defining compute_reward(state)")
     base = None
     if render:  # panda-gym's size keywords, then MuJoCo's (Fetch, Meta-World), then the env's default size
         for kwargs in ({"render_width": VIDEO_SIZE[0], "render_height": VIDEO_SIZE[1]},
@@ -269,47 +272,55 @@ def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_
     evaluated: list[EpisodeResult] = []
     try:
         envs = make_subtask_envs(env_id, plan, render=video)
-        dt = float(getattr(envs[0].state, "_control_dt", lambda: 0.04)())
-        # training: planning episodes on training seeds, for the reflection (stops early on a streak)
-        train_deadline = t0 + budget_s * TRAIN_SHARE
-        history: list[EpisodeResult] = []
-        points: list[list[ReflectionPoint]] = [[] for _ in plan.subtasks]
-        streak, k = 0, 0
-        train_seeds = training_seeds(seed, 1000)
-        while time.monotonic() < train_deadline and streak < SUCCESS_STREAK:
-            ep, n = run_episode(envs, plan, train_seeds[k % len(train_seeds)], cfg, train_deadline, rng)
-            sim_steps += n
-            history.append(ep)
-            streak = streak + 1 if ep.success else 0
-            k += 1
-            for j in range(len(plan.subtasks)):
-                points[j].append(_point(sim_steps, history[-3:], j, time.monotonic() - t0))
-            emit({"event": "external_episode", "episode": k, "success": ep.success})
-        train_time = time.monotonic() - t0
-        results = [SubTaskResult(name=s.name, learner=s.learner, success_rate=p[-1].success_rate if p else 0.0,
-                                 reflection=p) for s, p in zip(plan.subtasks, points)]
-        # evaluation: fresh seeded episodes, each with a sample budget (never seconds: load cannot move a verdict)
-        eval_samples = eval_sample_budget(cfg, budget_s, eval_budget_s, n_eval_episodes)
         frames: list[np.ndarray] = []
-        for e, eval_seed in enumerate(evaluation_seeds(seed, n_eval_episodes)):
-            hook = None
-            if video and e == 0:
-                def hook(env: Any, _count: list[int] = [0]) -> None:  # noqa: B006 - a per-episode frame counter
-                    if _count[0] % VIDEO_EVERY == 0 and _count[0] >= 0:
-                        try:
-                            frame = env.render()
-                        except Exception as exc:  # noqa: BLE001 - no GL context: no video, same verdict
-                            _count[0] = -10**9
-                            artefacts["video_error"] = one_line_reason(exc)
-                            return
-                        if frame is not None:
-                            frames.append(np.asarray(frame)[..., :3].astype(np.uint8))
-                    _count[0] += 1
-            ep, n = run_episode(envs, plan, eval_seed, cfg, float("inf"), rng, hook, max_samples=eval_samples)
+        dt = float(getattr(envs[0].state, "_control_dt", lambda: 0.04)())
+        if needs_rl(plan, envs[0]):
+            # RL fallback: the env cannot be rewound (or the plan asks for RL): SAC(+HER) on the generated reward
+            envs[0].close()
+            envs = []
+            results, evaluated, n, train_time = _train_rl(env_id, plan, budget_s, seed, n_eval_episodes, video, frames,
+                                                           artefacts, emit, t0)
             sim_steps += n
-            evaluated.append(ep)
-            if evaluation_decided(evaluated, n_eval_episodes, stop_below):
-                break
+        else:
+            # training: planning episodes on training seeds, for the reflection (stops early on a streak)
+            train_deadline = t0 + budget_s * TRAIN_SHARE
+            history: list[EpisodeResult] = []
+            points: list[list[ReflectionPoint]] = [[] for _ in plan.subtasks]
+            streak, k = 0, 0
+            train_seeds = training_seeds(seed, 1000)
+            while time.monotonic() < train_deadline and streak < SUCCESS_STREAK:
+                ep, n = run_episode(envs, plan, train_seeds[k % len(train_seeds)], cfg, train_deadline, rng)
+                sim_steps += n
+                history.append(ep)
+                streak = streak + 1 if ep.success else 0
+                k += 1
+                for j in range(len(plan.subtasks)):
+                    points[j].append(_point(sim_steps, history[-3:], j, time.monotonic() - t0))
+                emit({"event": "external_episode", "episode": k, "success": ep.success})
+            train_time = time.monotonic() - t0
+            results = [SubTaskResult(name=s.name, learner=s.learner, success_rate=p[-1].success_rate if p else 0.0,
+                                     reflection=p) for s, p in zip(plan.subtasks, points)]
+            # evaluation: fresh seeded episodes, each with a sample budget (never seconds: load cannot move a verdict)
+            eval_samples = eval_sample_budget(cfg, budget_s, eval_budget_s, n_eval_episodes)
+            for e, eval_seed in enumerate(evaluation_seeds(seed, n_eval_episodes)):
+                hook = None
+                if video and e == 0:
+                    def hook(env: Any, _count: list[int] = [0]) -> None:  # noqa: B006 - a per-episode frame counter
+                        if _count[0] % VIDEO_EVERY == 0 and _count[0] >= 0:
+                            try:
+                                frame = env.render()
+                            except Exception as exc:  # noqa: BLE001 - no GL context: no video, same verdict
+                                _count[0] = -10**9
+                                artefacts["video_error"] = one_line_reason(exc)
+                                return
+                            if frame is not None:
+                                frames.append(np.asarray(frame)[..., :3].astype(np.uint8))
+                        _count[0] += 1
+                ep, n = run_episode(envs, plan, eval_seed, cfg, float("inf"), rng, hook, max_samples=eval_samples)
+                sim_steps += n
+                evaluated.append(ep)
+                if evaluation_decided(evaluated, n_eval_episodes, stop_below):
+                    break
         summary = summarize(evaluated, dt)
         for j, r in enumerate(results):
             r.success_rate = float(np.mean([len(e.sub_success) > j and e.sub_success[j] for e in evaluated]))
@@ -329,7 +340,8 @@ def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_
     finally:
         if envs:
             envs[0].close()
-    text = (f"external env {env_id}: success judged by the env's own info['is_success'] at the end of each of "
+    text = (f"external env {env_id}: success judged by the env's own info['is_success'] (Meta-World: info['success']) "
+            "at the end of each of "
             f"{summary['n_episodes']} evaluation episodes\n") + reflection_text(results, summary["success_rate"])
     try:
         artefacts["curves"] = str(plot_curves(results, out / "curves.png", title=f"{plan.task_name} ({env_id})"))
@@ -342,6 +354,54 @@ def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_
     write_report(report, out)
     emit({"event": "done", "success_rate": report.success_rate})
     return report
+
+
+def needs_rl(plan: SkillPlan, env: Any) -> bool:
+    """RL instead of trajectory optimisation: the plan asks for it, or the env cannot be rewound."""
+    if any(s.learner == "rl" for s in plan.subtasks):
+        return True
+    return not bool(getattr(env, "supports_snapshots", lambda: True)())
+
+
+def _train_rl(env_id: str, plan: SkillPlan, budget_s: float, seed: int, n_eval: int, video: bool,
+              frames: list[np.ndarray], artefacts: dict[str, str], emit: Callable[[dict[str, Any]], None],
+              t0: float) -> tuple[list[SubTaskResult], list[EpisodeResult], int, float]:
+    """SAC(+HER) on the plan's (single) generated reward for the training share of `budget_s`, then seeded
+    evaluation episodes judged by the env's own flag (see `roboskill.tools.train_external_rl`)."""
+    from roboskill.sim.external import one_line_reason
+    from roboskill.tools.evaluate import evaluation_seeds
+    from roboskill.tools.train_external_rl import evaluate_rl, make_rl_env, train_sac
+
+    if len(plan.subtasks) != 1:
+        raise ValueError(f"{env_id} cannot be rewound, so it is learned by RL, which trains one policy for the whole "
+                         f"task: give a single sub-task (this plan has {len(plan.subtasks)})")
+    sub = plan.subtasks[0]
+    env = make_rl_env(env_id, sub.reward_code or "", sub.success_code, render=video)
+    try:
+        model, info = train_sac(env, max(1.0, budget_s * TRAIN_SHARE), seed)
+        train_time = time.monotonic() - t0
+        emit({"event": "external_rl", **info})
+
+        def hook(e: Any, _count: list[int] = [0]) -> None:  # noqa: B006 - a per-episode frame counter
+            if _count[0] % VIDEO_EVERY == 0 and _count[0] >= 0:
+                try:
+                    frame = e.render()
+                except Exception as exc:  # noqa: BLE001 - no GL context: no video, same verdict
+                    _count[0] = -10**9
+                    artefacts["video_error"] = one_line_reason(exc)
+                    return
+                if frame is not None:
+                    frames.append(np.asarray(frame)[..., :3].astype(np.uint8))
+            _count[0] += 1
+
+        evaluated = evaluate_rl(model, env, evaluation_seeds(seed, n_eval), hook if video else None)
+    finally:
+        env.close()
+    rate = float(np.mean([e.success for e in evaluated])) if evaluated else 0.0
+    result = SubTaskResult(name=sub.name, learner="rl", success_rate=rate, reflection=[
+        _point(info["env_steps"], evaluated, 0, time.monotonic() - t0)])
+    artefacts["learner"] = info["algorithm"]
+    return [result], evaluated, info["env_steps"] + sum(e.length for e in evaluated), train_time
 
 
 def eval_sample_budget(cfg: ExternalTrajopt, budget_s: float, eval_budget_s: float | None, n_episodes: int) -> int:
