@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
     novelty_threshold: float | None = Field(None, ge=0.0, le=1.0)
     """Cosine similarity above which a proposal counts as already learned (None: calibrated default)."""
+    tensorboard: bool = False
+    """Also write TensorBoard event files of every training attempt to its `tb/` directory (`--tensorboard`)."""
 
     @field_validator("home", mode="after")
     @classmethod

@@ -181,7 +181,8 @@ def executor_trainer(settings: Any) -> Callable[..., list[dict[str, Any]]]:
         jobs = [
             TrainJob(spec=SceneSpec.model_validate(stored_spec_data(r.scene)), plan=SkillPlan.model_validate(r.plan), out_dir=str(r.out_dir),
                      budget_s=r.budget_s, seed=r.seed, n_eval_episodes=r.n_eval_episodes, env_id=r.env_id,
-                     options=train_options(r))
+                     options=train_options(r) | ({"tensorboard": True} if getattr(settings, "tensorboard", False)
+                                                 and not r.env_id else {}))
             for r in requests
         ]
         executor = Executor(settings=settings.executor)

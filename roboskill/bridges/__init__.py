@@ -6,4 +6,5 @@ Each module has one job and imports its optional package lazily, so the core ins
                  as plain functions over typed pydantic inputs; no `mcp` import, so they are testable alone.
 - `mcp_server` — exposes `mcp_tools` over the Model Context Protocol (extra `roboskill[mcp]`).
 - `studio`     — the graph factory `langgraph dev` (LangGraph Studio) serves, named in `langgraph.json`.
+- `tensorboard`— event files of training attempts (`--tensorboard`; extra `roboskill[tensorboard]`).
 """

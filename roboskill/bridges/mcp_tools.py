@@ -47,6 +47,7 @@ class LearnInput(BaseModel):
     train_budget: float | None = Field(None, gt=0, le=3600, description="Seconds of training per candidate.")
     seed: int | None = Field(None, ge=0)
     run_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,100}$", description="Name of the run (default: a timestamp).")
+    tensorboard: bool = Field(False, description="Also log training scalars to runs/<id>/.../tb/ for TensorBoard.")
     wait: bool = Field(False, description="Block until the run ends, reporting each agent step as progress; "
                        "otherwise return the run id at once and follow it with learn_status.")
     timeout_s: float = Field(3600.0, gt=0, description="With wait: stop waiting (the run goes on) after this long.")
@@ -162,6 +163,8 @@ def learn_command(req: LearnInput, run_id: str) -> list[str]:
                         ("--candidates", req.candidates), ("--train-budget", req.train_budget), ("--seed", req.seed)):
         if value is not None:
             cmd += [flag, str(value)]
+    if req.tensorboard:
+        cmd.append("--tensorboard")
     return cmd
 
 

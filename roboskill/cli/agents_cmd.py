@@ -14,6 +14,8 @@ from roboskill.cli.settings_flags import LLM_HELP as _LLM_HELP
 from roboskill.cli.settings_flags import LLM_TIMEOUT_HELP as _LLM_TIMEOUT_HELP
 from roboskill.cli.settings_flags import flag_overrides as _overrides  # CLI flags → nested settings overrides
 
+_TB_HELP = "Also log training scalars (SB3, trajopt scores, curves) to TensorBoard under runs/<id>/.../tb/."
+
 
 def _fail(message: str, code: int = 2) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
@@ -160,11 +162,12 @@ def register(app: typer.Typer) -> None:
         live: bool = typer.Option(True, "--live/--no-live", help="Live terminal view (off: one line per step)."),
         parallel_tasks: int = typer.Option(1, "--parallel-tasks", min=1, max=64,
                                            help="Task slots run at once, sharing the library (runs <id>-s<k>)."),
+        tensorboard: bool = typer.Option(False, "--tensorboard", help=_TB_HELP),
     ) -> None:
         """Run the open-ended curriculum: propose, build, reward, train, critique, remember."""
         o = _overrides(llm=llm, model=model, base_url=base_url, llm_timeout=llm_timeout, executor=executor, workers=workers, max_tasks=max_tasks,
                        max_iterations=max_iterations, candidates=candidates, train_budget=train_budget,
-                       wall_clock=wall_clock, max_tokens=max_tokens, seed=seed)
+                       wall_clock=wall_clock, max_tokens=max_tokens, seed=seed, tensorboard=tensorboard or None)
         if parallel_tasks > 1 or (resume and _is_parallel(resume, o, config)):
             _drive_parallel(o, parallel_tasks, config=config, resume=resume, run_id=run_id)
             return
@@ -191,6 +194,7 @@ def register(app: typer.Typer) -> None:
         seed: Optional[int] = typer.Option(None, "--seed"),
         run_id: Optional[str] = typer.Option(None, "--run-id"),
         live: bool = typer.Option(True, "--live/--no-live"),
+        tensorboard: bool = typer.Option(False, "--tensorboard", help=_TB_HELP),
     ) -> None:
         """Learn ONE given task with the same loop (the proposer is skipped); exit 1 if not learned."""
         if not resume and not (task or "").strip():
@@ -201,7 +205,7 @@ def register(app: typer.Typer) -> None:
             env = _env_id(env, env_kwarg or [])
         o = _overrides(llm=llm, model=model, base_url=base_url, llm_timeout=llm_timeout, executor=executor, workers=workers, max_tasks=None,
                        max_iterations=max_iterations, candidates=candidates, train_budget=train_budget,
-                       wall_clock=wall_clock, max_tokens=max_tokens, seed=seed)
+                       wall_clock=wall_clock, max_tokens=max_tokens, seed=seed, tensorboard=tensorboard or None)
         _drive("learn", o, config=config, resume=resume, run_id=run_id, live=live, given_task=task, env_id=env)
 
     @app.command("chat")

@@ -28,6 +28,7 @@ FLAG_SETTINGS: dict[str, tuple[str, str]] = {
     "wall_clock": ("budgets.wall_clock_s", "--wall-clock"),
     "max_tokens": ("budgets.max_tokens", "--max-tokens"),
     "seed": ("seed", "--seed"),
+    "tensorboard": ("tensorboard", "--tensorboard"),
 }
 FLAG_NAMES: dict[str, str] = {dotted: flag for dotted, flag in FLAG_SETTINGS.values()}
 

@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
         rl_algo: str = typer.Option("ppo", "--rl-algo", help="ppo or sac (with --method rl)."),
         seed: int = typer.Option(0, "--seed"),
         video: bool = typer.Option(True, "--video/--no-video", help="Render rollout.mp4 and keyframes."),
+        tensorboard: bool = typer.Option(False, "--tensorboard", help="Also write TensorBoard event files to OUT/tb/."),
     ) -> None:
         """Learn a skill and write policy/trajectory, metrics.json, curves.png, rollout.mp4 and keyframes."""
         from pydantic import ValidationError
@@ -79,7 +80,7 @@ def register(app: typer.Typer) -> None:
 
             out = Path(load_settings().home) / "runs" / "train" / spec.name
         job = TrainJob(spec=spec, plan=plan, out_dir=str(out), budget_s=budget_s, seed=seed, n_eval_episodes=episodes,
-                       options={"video": video, "rl_algo": rl_algo})
+                       options={"video": video, "rl_algo": rl_algo, **({"tensorboard": True} if tensorboard else {})})
         ex = Executor(executor, workers=1, ray_address=ray_address, progress=True)
         try:
             result = ex.map([job])[0]

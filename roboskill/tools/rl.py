@@ -129,8 +129,12 @@ def _make_callback(eval_env: SubtaskGymEnv, eval_every: int, n_eval: int, deadli
 def train_rl(spec: SceneSpec, plan: SkillPlan, index: int, prefix_skills: list[Any], *, algo: str = "ppo",
              budget_s: float = 60.0, seed: int = 0, out_dir: str | Path | None = None, n_envs: int = 1,
              trusted: dict[str, Any] | None = None, eval_every: int = 2048, n_eval: int = 5,
-             target: float = 0.9, patience: int = 2, max_timesteps: int = 10_000_000) -> RLResult:
-    """Train sub-task `index` with PPO or SAC until success plateaus or `budget_s` of wall time passes."""
+             target: float = 0.9, patience: int = 2, max_timesteps: int = 10_000_000,
+             tensorboard_log: str | Path | None = None) -> RLResult:
+    """Train sub-task `index` with PPO or SAC until success plateaus or `budget_s` of wall time passes.
+
+    `tensorboard_log`: a directory for SB3's own TensorBoard scalars (one `<sub-task>_<n>` run in it).
+    """
     import torch
     from stable_baselines3 import PPO, SAC
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
@@ -151,17 +155,20 @@ def train_rl(spec: SceneSpec, plan: SkillPlan, index: int, prefix_skills: list[A
         venv = DummyVecEnv([factory(0)])
     eval_env = SubtaskGymEnv(spec, plan, index, prefix_skills, trusted, seed=seed + 999)
     points: list[ReflectionPoint] = []
+    tb = str(tensorboard_log) if tensorboard_log is not None else None
     if algo == "ppo":
         n_steps = max(64, min(1024, eval_every // max(1, n_envs)))
         model = PPO("MlpPolicy", venv, n_steps=n_steps, batch_size=64, learning_rate=3e-4, gamma=0.97,
-                    ent_coef=0.0, seed=seed, device="cpu", verbose=0, policy_kwargs={"net_arch": [64, 64]})
+                    ent_coef=0.0, seed=seed, device="cpu", verbose=0, policy_kwargs={"net_arch": [64, 64]},
+                    tensorboard_log=tb)
     else:
         model = SAC("MlpPolicy", venv, learning_starts=200, batch_size=128, gamma=0.97, train_freq=1,
-                    seed=seed, device="cpu", verbose=0, policy_kwargs={"net_arch": [128, 128]})
+                    seed=seed, device="cpu", verbose=0, policy_kwargs={"net_arch": [128, 128]}, tensorboard_log=tb)
     cb = _make_callback(eval_env, max(1, eval_every // max(1, n_envs)), n_eval, deadline, target, patience, points,
                         started=started)
     try:
-        model.learn(total_timesteps=max_timesteps, callback=cb, progress_bar=False)
+        model.learn(total_timesteps=max_timesteps, callback=cb, progress_bar=False,
+                    tb_log_name=plan.subtasks[index].name)
     finally:
         venv.close()
         eval_env.close()

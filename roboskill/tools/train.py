@@ -148,12 +148,22 @@ def _link_copy(src: Path, dst: Path) -> Path:
     return dst
 
 
+def _tensorboard_writer(out: Path) -> tuple[Any, str | None]:
+    """(writer, None), or (None, why not): a missing tensorboard package never fails a training job."""
+    from roboskill.bridges.tensorboard import summary_writer
+
+    try:
+        return summary_writer(out), None
+    except Exception as exc:  # noqa: BLE001
+        return None, f"no TensorBoard logs: {exc}"
+
+
 def train_plan_inprocess(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, *, budget_s: float = 60.0,
                          seed: int = 0, n_eval_episodes: int = 20, video: bool = True, rl_algo: str = "ppo",
                          trusted: dict[str, Any] | None = None, trajopt: dict[str, Any] | None = None,
                          progress: Callable[[dict[str, Any]], None] | None = None,
                          eval_budget_s: float | None = None, stop_below: float | None = None,
-                         goal: Any = None) -> EvalReport:
+                         goal: Any = None, tensorboard: bool = False) -> EvalReport:
     """The job itself (runs wherever it is called: use `train_plan` for isolation).
 
     `goal` (a `roboskill.sim.goals.Goal`, its dict or JSON): the task's fixed goal judges every
@@ -166,6 +176,8 @@ def train_plan_inprocess(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, 
     `stop_below`: the caller's acceptance threshold; evaluation ends early once the success rate can
     no longer reach it (the report's `n_episodes` says how many ran), instead of spending the rest of
     the evaluation on a candidate that is already rejected.
+    `tensorboard`: also write TensorBoard event files under `out_dir/tb/` (`roboskill.bridges.tensorboard`):
+    SB3's scalars for RL sub-tasks, trajopt's score curves, and the series of curves.png.
     """
     from roboskill.sim.goals import world_errors
     from roboskill.tools.curves import plot_curves
@@ -190,6 +202,7 @@ def train_plan_inprocess(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, 
     nominals: dict[str, np.ndarray] = {}
     error: str | None = None
     sim_steps = 0
+    tb, tb_note = _tensorboard_writer(out) if tensorboard else (None, None)
     env = make_plan_env(spec, seed=seed)
     dt = control_dt(env)
     n_learned = sum(1 for s in plan.subtasks if s.learner not in ("primitive", "skill")) or 1
@@ -229,7 +242,7 @@ def train_plan_inprocess(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, 
                 # training stays wall-clock budgeted (it is not the verdict); evaluation below is not
                 deadline = time.monotonic() + per_sub
                 nominal: np.ndarray | None = None
-                streak, k, steps = 0, 0, 0
+                streak, k, steps, replans = 0, 0, 0, 0
                 while time.monotonic() < deadline and streak < 3:
                     run_chain(env, plan, skills, train_seeds[k], upto=i, trusted=trusted)
                     from roboskill.tools.runtime import StepLog, set_subtask
@@ -237,9 +250,15 @@ def train_plan_inprocess(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, 
                     set_subtask(env, sub, trusted)
                     log = StepLog()
                     nom4 = None if nominal is None else np.concatenate([nominal[:, :3], nominal[:, 4:5]], axis=1)
+                    scores: list[float] = []
                     res = mpc_run(env, sub.horizon, cfg, np.random.default_rng(seed + k), log=log, nominal=nom4,
-                                  deadline=deadline)
+                                  deadline=deadline, scores=scores)
                     ok = bool(env.evaluate()[2])  # judged at the end of the run, as in evaluation
+                    if tb is not None:
+                        from roboskill.bridges.tensorboard import log_scores
+
+                        log_scores(tb, sub.name, k, replans, scores, float(sum(log.rewards)), ok)
+                        replans += len(scores)
                     steps += res.sim_steps + len(log)
                     sim_steps += res.sim_steps + len(log)
                     points.append(_point_from_logs(steps, [ok], [log]))
@@ -256,8 +275,10 @@ def train_plan_inprocess(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, 
             else:
                 from roboskill.tools.rl import train_rl
 
+                from roboskill.bridges.tensorboard import tb_dir
+
                 rl = train_rl(spec, plan, i, list(skills), algo=rl_algo, budget_s=per_sub, seed=seed, out_dir=out,
-                              trusted=trusted)
+                              trusted=trusted, tensorboard_log=tb_dir(out) if tb is not None else None)
                 points = rl.reflection
                 sim_steps += rl.timesteps
                 skill = PolicySkill(rl.model)
@@ -321,6 +342,14 @@ def train_plan_inprocess(spec: SceneSpec, plan: SkillPlan, out_dir: str | Path, 
         artefacts["curves"] = str(plot_curves(results, out / "curves.png", title=plan.task_name))
     except Exception as exc:  # noqa: BLE001 - a plot is never worth failing a job
         text += f"\n(curves not plotted: {exc})"
+    if tb is not None:
+        from roboskill.bridges.tensorboard import log_curves, tb_dir
+
+        log_curves(tb, results)
+        tb.close()
+        artefacts["tensorboard"] = str(tb_dir(out))
+    elif tb_note:
+        text += f"\n({tb_note})"
     report = EvalReport(**summary, subtasks=results, reflection_text=text, wall_time_s=time.monotonic() - t0,
                         sim_time_s=sim_steps * dt, train_time_s=train_time, artefacts=artefacts, error=error,
                         judged_by=judged_by, episodes=[e.outcome() for e in episodes])

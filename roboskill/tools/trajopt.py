@@ -89,7 +89,7 @@ class MPCResult:
 
 def mpc_run(env: Any, max_steps: int, cfg: TrajoptConfig, rng: np.random.Generator, *, log: StepLog | None = None,
             nominal: np.ndarray | None = None, deadline: float | None = None, stop_on_success: bool = True,
-            max_sim_steps: int | None = None) -> MPCResult:
+            max_sim_steps: int | None = None, scores: list[float] | None = None) -> MPCResult:
     """Receding-horizon optimisation from the env's current state; executes up to `max_steps` actions.
 
     Budgets: `max_sim_steps` caps the simulated rollout steps spent planning (a sample budget: the
@@ -97,6 +97,7 @@ def mpc_run(env: Any, max_steps: int, cfg: TrajoptConfig, rng: np.random.Generat
     `time.monotonic()` value) caps wall time (training only: a loaded machine plans less). Without
     either, the cost is bounded anyway: ceil(max_steps / execute) replans of population x iterations
     x plan_horizon steps. Once a budget is spent the current plan is played open loop.
+    `scores` (a list) receives the best sampled plan score of every replan: the optimiser's score curve.
     """
     log = log if log is not None else StepLog()
     H = cfg.plan_horizon
@@ -148,6 +149,8 @@ def mpc_run(env: Any, max_steps: int, cfg: TrajoptConfig, rng: np.random.Generat
                 break
         sim_steps += counter[0]
         replans += 1
+        if scores is not None:
+            scores.append(float(best_score))
         env.restore_state(root)
         env.remove_state(root)
         n_exec = min(cfg.execute, max_steps - executed)
