@@ -7,4 +7,5 @@ Each module has one job and imports its optional package lazily, so the core ins
 - `mcp_server` — exposes `mcp_tools` over the Model Context Protocol (extra `roboskill[mcp]`).
 - `studio`     — the graph factory `langgraph dev` (LangGraph Studio) serves, named in `langgraph.json`.
 - `tensorboard`— event files of training attempts (`--tensorboard`; extra `roboskill[tensorboard]`).
+- `lerobot`    — demonstrations written with LeRobot's own dataset writer (extra `roboskill[lerobot]`).
 """

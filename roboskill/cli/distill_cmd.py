@@ -42,6 +42,9 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed"),
         reuse_dataset: bool = typer.Option(False, "--reuse-dataset", help="Skip collection if out/dataset matches."),
         json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+        export_lerobot: Optional[Path] = typer.Option(None, "--export-lerobot", metavar="DIR",
+                                                      help="Also write the expert demonstrations as a LeRobot dataset "
+                                                           "in DIR (needs lerobot, see README)."),
     ) -> None:
         """Distil skills into one generalist policy and evaluate it against the experts."""
         import json
@@ -96,13 +99,32 @@ def register(app: typer.Typer) -> None:
                 elif ev == "eval_skill":
                     console.print(f"evaluated {e['name']}")
 
+            if export_lerobot is not None:
+                from roboskill.bridges.lerobot import require_lerobot
+
+                try:
+                    require_lerobot()  # fail before hours of collection and training, not after
+                except ImportError as exc:
+                    _fail(str(exc), 2)
+                if export_lerobot.exists():
+                    _fail(f"--export-lerobot {export_lerobot} exists; choose a new directory", 2)
             summary = run_distill(chosen, cfg, progress=progress)
         except DistillError as exc:
             _fail(str(exc))
+        lerobot_info = None
+        if export_lerobot is not None:
+            from roboskill.bridges.lerobot import export_lerobot as write_lerobot
+
+            lerobot_info = write_lerobot(summary.dataset, export_lerobot, repo_id="roboskill/distill")
+            console.print(f"LeRobot dataset: {lerobot_info.root} ({lerobot_info.episodes} episodes, "
+                          f"{lerobot_info.frames} frames at {lerobot_info.fps} fps)")
         console.print(render_table(summary.eval))
         console.print(f"dataset: {summary.dataset} ({summary.n_steps} steps, {summary.n_episodes} episodes)\n"
                       f"checkpoint: {summary.checkpoint}\neval: {summary.eval_json}\nvideo: {summary.video}\n"
                       f"times: collect {summary.collect_time_s:.0f} s, train {summary.train_time_s:.0f} s, "
                       f"dagger {summary.dagger_time_s:.0f} s, eval {summary.eval_time_s:.0f} s")
         if json_out:
-            typer.echo(json.dumps(json.loads(summary.model_dump_json()), indent=2))
+            data = json.loads(summary.model_dump_json())
+            if lerobot_info is not None:
+                data["lerobot"] = lerobot_info.model_dump(mode="json")
+            typer.echo(json.dumps(data, indent=2))

@@ -209,12 +209,22 @@ def search_cmd(query: str = typer.Argument(..., help="What the skill does, in an
 
 
 @app.command("export")
-def export_cmd(file: Path = typer.Argument(..., help="JSON file to write."),
+def export_cmd(file: Path = typer.Argument(..., help="JSON file to write (with --format lerobot: a new directory)."),
+               fmt: str = typer.Option("json", "--format", help="json (the library, for backup or sharing) or lerobot "
+                                       "(demonstrations as a LeRobot dataset, to train policies in LeRobot)."),
+               skills: str = typer.Option("all", "--skills", help="With --format lerobot: 'all' or comma-separated names."),
+               episodes: int = typer.Option(10, "--episodes", min=1, help="With --format lerobot: demonstrations per skill."),
+               image_size: int = typer.Option(84, "--image-size", min=64, max=512, help="With --format lerobot: camera pixels."),
                library: Optional[Path] = LibraryOpt, as_json: bool = JsonOpt) -> None:
-    """Write every skill and failed task to a JSON file (for backup or sharing)."""
+    """Write every skill and failed task to a JSON file, or (--format lerobot) skill demonstrations as a LeRobot dataset."""
     from roboskill.memory.library import LibraryError
 
+    if fmt not in ("json", "lerobot"):
+        _fail(f"--format must be json or lerobot, got {fmt!r}", 2)
     lib = _open(library)
+    if fmt == "lerobot":
+        _export_lerobot(lib, file, skills, episodes, image_size, as_json)
+        return
     try:
         payload = lib.export(file)
     except (LibraryError, OSError) as exc:
@@ -224,6 +234,27 @@ def export_cmd(file: Path = typer.Argument(..., help="JSON file to write."),
         _print_json(result)
     else:
         typer.echo(f"exported {result['skills']} skills and {result['failures']} failed tasks to {file}")
+
+
+def _export_lerobot(lib: Any, out: Path, skills: str, episodes: int, image_size: int, as_json: bool) -> None:
+    from roboskill.tools.distill import DistillError
+    from roboskill.tools.distill.skills import skills_from_library
+
+    names = None if skills.strip().lower() == "all" else [s.strip() for s in skills.split(",") if s.strip()]
+    try:
+        from roboskill.bridges.lerobot import export_skills_lerobot
+
+        chosen = skills_from_library(lib, names)
+        info = export_skills_lerobot(chosen, out, episodes=episodes, image_size=image_size)
+    except ImportError as exc:
+        _fail(str(exc), 2)
+    except (DistillError, FileExistsError, ValueError) as exc:
+        _fail(str(exc))
+    if as_json:
+        _print_json(info.model_dump(mode="json"))
+    else:
+        typer.echo(f"wrote LeRobot dataset {info.repo_id} to {info.root}: {info.episodes} episodes, {info.frames} frames "
+                   f"at {info.fps} fps, tasks: {'; '.join(info.tasks)}")
 
 
 @app.command("import")
