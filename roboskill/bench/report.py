@@ -23,7 +23,7 @@ SECTION_ORDER = ["sim", "learn", "external", "loop", "diversity", "memory", "dis
 SECTION_TITLES = {
     "sim": "Simulation speed of generated scenes (vs. panda-gym)",
     "learn": "Skill learning: toolbox vs. plain SB3 SAC on the reference tasks",
-    "external": "Bring-your-own-env: panda-gym tasks judged by panda-gym's own success check",
+    "external": "Bring-your-own-env: panda-gym, Fetch and Meta-World MT10 tasks judged by their own success check",
     "loop": "The offline agent loop: time per accepted skill and framework overhead",
     "diversity": "Diversity of proposed tasks (Self-BLEU, embedding similarity)",
     "memory": "Skill memory: novelty query latency and verdict quality",

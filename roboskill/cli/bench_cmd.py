@@ -63,7 +63,7 @@ def _make(name: str, doc: str) -> None:
 
 _make("sim", "Env steps/s of generated scenes vs. panda-gym PandaPush-v3, reward cost, scene build time.")
 _make("learn", "Reference tasks: time to 80 % success, toolbox vs. plain SB3 SAC.")
-_make("external", "panda-gym tasks judged by their own success check: generated vs. human reward.")
+_make("external", "panda-gym, Fetch and Meta-World MT10 tasks judged by their own success check: generated vs. human reward.")
 _make("loop", "Offline `roboskill run` of 5 tasks: time per accepted skill, framework overhead.")
 _make("diversity", "Self-BLEU and MiniLM similarity of 100 proposed tasks (vs. RoboGen, GenSim).")
 _make("memory", "Novelty query latency at 10k skills, verdict precision/recall vs. a difflib baseline.")

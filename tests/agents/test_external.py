@@ -113,8 +113,10 @@ def test_describe_and_dry_run_external_reach() -> None:
     bad = json.loads(json.dumps(plan).replace('\\"target\\"', '\\"targte\\"'))
     errors = dry_run_external(("panda_gym:PandaReach-v3", bad, 5))
     assert errors and "targte" in errors[0]["message"]
-    rl = {**plan, "subtasks": [{**plan["subtasks"][0], "learner": "rl"}]}
-    assert "not available on external env" in dry_run_external(("panda_gym:PandaReach-v3", rl, 5))[0]["message"]
+    rl = {**plan, "subtasks": [{**plan["subtasks"][0], "learner": "rl"}]}  # RL is the fallback learner (issue 21)
+    assert dry_run_external(("panda_gym:PandaReach-v3", rl, 5)) == []
+    two_rl = {**rl, "subtasks": [rl["subtasks"][0], {**rl["subtasks"][0], "name": "again"}]}
+    assert "trains one policy" in dry_run_external(("panda_gym:PandaReach-v3", two_rl, 5))[0]["message"]
 
 
 def _learn_env(env_id: str, instruction: str, budget: str) -> None:
