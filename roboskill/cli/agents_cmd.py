@@ -129,10 +129,12 @@ def _drive_parallel(overrides: dict[str, Any], k: int, *, config: str | None, re
 def _env_id(env: str, kwargs: list[str]) -> str:
     """--env plus its --env-kwarg pairs as one id ("module:EnvId?k=v"), checked before a run starts: a
     malformed id or keyword fails here in one line instead of inside a worker."""
-    from roboskill.sim.external import ExternalEnvError, with_env_kwargs
+    from roboskill.sim.external import ExternalEnvError, check_env_id, with_env_kwargs
 
     try:
-        return with_env_kwargs(env, kwargs)
+        env_id = with_env_kwargs(env, kwargs)
+        check_env_id(env_id)  # imports the env's package (no simulator starts): a wrong name fails here
+        return env_id
     except ExternalEnvError as exc:
         _fail(str(exc))
         raise  # unreachable: _fail exits

@@ -167,6 +167,28 @@ def _quiet_c_stdout() -> Iterator[None]:
         os.close(saved)
 
 
+def check_env_id(env_id: str) -> None:
+    """What can be checked without making the env: the id's form, its module, its registration, keyword
+    values with a catalogue (Meta-World's env_name). ExternalEnvError with a one-line reason; `learn --env`
+    calls it before a run starts so a typo fails at once, with the valid names."""
+    module, name, kwargs = parse_env_spec(env_id)
+    try:
+        with _quiet_c_stdout(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            importlib.import_module(module)
+    except ImportError as exc:
+        raise ExternalEnvError(f"cannot import module {module!r} for env {env_id!r}: {exc}; install the package that "
+                               f"provides it (e.g. `pip install {module.replace('_', '-')}`, or `pip install "
+                               "roboskill[mujoco]` for metaworld and gymnasium_robotics)") from exc
+    if name not in gym.registry:
+        close = difflib.get_close_matches(name, list(gym.registry), n=5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ExternalEnvError(f"module {module!r} was imported but registers no env {name!r}{hint}")
+    hint = _bad_kwarg_hint(module, kwargs)
+    if hint:
+        raise ExternalEnvError(f"cannot make {name}: {hint}")
+
+
 def make_external_env(env_id: str, **make_kwargs: Any) -> gym.Env:
     """Import the module of "module:EnvId[?k=v]", then `gymnasium.make(EnvId, **kwargs)`, wrapped in `EnvProtocol`.
 
@@ -178,19 +200,8 @@ def make_external_env(env_id: str, **make_kwargs: Any) -> gym.Env:
     kwargs = {**kwargs, **make_kwargs}
     if not os.environ.get("MUJOCO_GL") and not os.environ.get("DISPLAY"):
         os.environ["MUJOCO_GL"] = "egl"  # headless: MuJoCo's default GLFW needs a display to render videos
-    try:
-        importlib.import_module(module)
-    except ImportError as exc:
-        raise ExternalEnvError(
-            f"cannot import module {module!r} for env {env_id!r}: {exc}; install the package that provides it "
-            f"(e.g. `pip install {module.replace('_', '-')}`, or `pip install roboskill[mujoco]` for metaworld and "
-            "gymnasium_robotics)"
-        ) from exc
-    if name not in gym.registry:
-        close = difflib.get_close_matches(name, list(gym.registry), n=5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ExternalEnvError(f"module {module!r} was imported but registers no env {name!r}{hint}")
-    hint = _bad_kwarg_hint(module, kwargs)
+    check_env_id(env_id)
+    hint = _bad_kwarg_hint(module, kwargs)  # keywords given here too
     if hint:
         raise ExternalEnvError(f"cannot make {name}: {hint}")
     try:
@@ -908,7 +919,7 @@ def make_external_skill_env(
 
 __all__ = [
     "ExternalEnvError", "ExternalState", "PandaGymState", "GoalObsState", "GeneratedRewardEnv",
-    "parse_env_id", "parse_env_spec", "parse_env_kwargs", "with_env_kwargs", "one_line_reason", "EnvProtocol",
+    "parse_env_id", "parse_env_spec", "check_env_id", "parse_env_kwargs", "with_env_kwargs", "one_line_reason", "EnvProtocol",
     "make_external_env", "make_external_skill_env", "external_state", "external_state_doc",
     "load_generated_reward", "template_reward_source",
 ]

@@ -446,7 +446,7 @@ def describe_external(env_id: str) -> dict[str, Any]:
         info["snapshots"] = GeneratedRewardEnv(env, None, env_id=env_id, state=state).supports_snapshots()
         return {"describe": info, "state_doc": external_state_doc(type(state))}
     except Exception as exc:  # noqa: BLE001 - shown to the user and the critic as one line
-        return {"error": f"{env_id}: {one_line_reason(exc)}"}
+        return {"error": one_line_reason(exc)}
     finally:
         if env is not None:
             env.close()

@@ -148,3 +148,16 @@ def test_save_step_restore_replays_identically(env_id):
         env.remove_state(sid)
     finally:
         env.close()
+
+
+@needs_metaworld
+def test_cli_learn_rejects_a_wrong_env_name_before_the_run_with_valid_names():
+    from typer.testing import CliRunner
+
+    from roboskill.cli.main import app
+
+    result = CliRunner().invoke(app, ["learn", "--env", "metaworld:Meta-World/MT1", "--env-kwarg", "env_name=drawer-opn-v3",
+                                      "open the drawer", "--llm", "offline", "--no-live"])
+    assert result.exit_code == 2
+    assert "did you mean drawer-open-v3" in result.output and "valid: " in result.output
+    assert "Traceback" not in result.output
