@@ -30,11 +30,19 @@ def _short(text: str, limit: int = 100) -> str:
 
 
 def _catalog_names(catalog: Any) -> Any:
-    """What there is, not how big (the scene designer gets the sizes): name, kind and the first tags."""
+    """What there is, not how big (the scene designer gets the sizes): the names, grouped by kind.
+
+    Names only (a mug, a hammer, a microwave say what they are): with ~100 composite and articulated presets,
+    name + kind + tags per entry would take the proposer's whole token budget."""
     if not isinstance(catalog, list):
         return catalog
-    return [{"name": e.get("name"), "kind": e.get("kind"), "tags": list(e.get("tags") or [])[:4]}
-            if isinstance(e, dict) else e for e in catalog]
+    groups: dict[str, list[Any]] = {}
+    for e in catalog:
+        if isinstance(e, dict):
+            groups.setdefault(str(e.get("kind") or "rigid"), []).append(e.get("name"))
+        else:
+            groups.setdefault("rigid", []).append(e)
+    return [{"kind": kind, "names": names} for kind, names in groups.items()]
 
 
 def _query(state: dict[str, Any], recent: list[Any]) -> str:

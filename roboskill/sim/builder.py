@@ -338,6 +338,20 @@ def prepare_assets(spec: SceneSpec) -> None:
     for obj in spec.objects:
         if isinstance(obj, ArticulatedObject):
             articulated.generate(obj.articulation, dict(obj.params))
+        elif isinstance(obj, AssetObject):
+            _prepare_asset(obj)
+
+
+def _prepare_asset(obj: AssetObject) -> None:
+    """Write a composite's URDF / a user mesh's convex decomposition (see `prepare_assets`)."""
+    from roboskill.sim import composite, meshes
+    from roboskill.sim.catalog import get_catalog
+
+    entry = get_catalog().resolve(obj.asset)
+    if entry.format == "composite":
+        composite.urdf_path(entry.name, dict(obj.params), obj.scale * entry.scale)
+    elif entry.source == "user" and entry.format in ("obj", "stl"):
+        meshes.prepare_mesh(entry.path, obj.scale * entry.scale, obj.mass)
 
 
 def _connect(client: int | None) -> tuple[int, bool]:
@@ -386,7 +400,7 @@ def _load_object(world: World, obj: PrimitiveObject | AssetObject | ArticulatedO
     if isinstance(obj, PrimitiveObject):
         body = _load_primitive(obj, quat, c)
     elif isinstance(obj, AssetObject):
-        body = _load_asset(obj, quat, c)
+        body = _load_asset(obj, quat, c, world)
     else:
         asset = articulated.generate(obj.articulation, dict(obj.params))
         body = p.loadURDF(str(asset.urdf_path), [0, 0, 0], quat, useFixedBase=True, physicsClientId=c)
@@ -465,12 +479,23 @@ def _load_primitive(obj: PrimitiveObject, quat: tuple, c: int) -> int:
     return body
 
 
-def _load_asset(obj: AssetObject, quat: tuple, c: int) -> int:
+def _load_asset(obj: AssetObject, quat: tuple, c: int, world: World) -> int:
+    from roboskill.sim import composite, meshes
     from roboskill.sim.catalog import get_catalog
 
     entry = get_catalog().resolve(obj.asset)
+    if entry.format == "composite":  # open containers register their inside for `inside:` placements
+        built = composite.create_body(entry.name, dict(obj.params), client=c, scale=obj.scale * entry.scale,
+                                      mass=obj.mass, fixed=obj.fixed, quat=quat)
+        if built.interior_com is not None:
+            world.containers[obj.name] = (obj.name, articulated.Container("", built.interior_com.center,
+                                                                          built.interior_com.half_extents))
+        return built.body
     path = Path(entry.path)
-    if path.suffix.lower() == ".obj":
+    if entry.source == "user" and entry.format in ("obj", "stl"):  # checked, convex-decomposed
+        body = meshes.load_mesh_body(path, client=c, scale=obj.scale * entry.scale, mass=obj.mass, fixed=obj.fixed,
+                                     quat=quat)
+    elif path.suffix.lower() == ".obj":
         sc = [obj.scale * entry.scale] * 3
         vis = p.createVisualShape(p.GEOM_MESH, fileName=str(path), meshScale=sc, physicsClientId=c)
         col = p.createCollisionShape(p.GEOM_MESH, fileName=str(path), meshScale=sc, physicsClientId=c)

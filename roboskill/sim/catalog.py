@@ -11,6 +11,10 @@ Cost: measuring the ~30 curated objects and 7 generators takes well under a seco
 
 User assets: every *.urdf / *.obj under `$ROBOSKILL_ASSETS` (or the `user_dir` argument) becomes an
 entry named after its file stem (tags from the folder names, sizes measured the same way).
+
+Every entry says what it is for people and for `scene catalog --json`: `kind` (rigid | articulated), `category`
+(the object category, e.g. mug) and `format` (how it is built: urdf, obj/stl mesh, generator, composite). Composite
+rigid objects (`roboskill.sim.composite`: mugs, bowls, hammers, shelves … from several primitives) are entries too.
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal
 
 import pybullet_data
 from pydantic import BaseModel, Field
 
-from roboskill.sim import articulated
+from roboskill.sim import articulated, composite, meshes
 
 Vec3 = tuple[float, float, float]
 
@@ -34,11 +38,11 @@ Vec3 = tuple[float, float, float]
 class UnknownAssetError(KeyError):
     """An asset name that is neither a catalog entry nor an existing .urdf/.obj path; `.fix` suggests one."""
 
-    def __init__(self, name: str, suggestions: list[str]) -> None:
+    def __init__(self, name: str, suggestions: list[str], fix: str | None = None) -> None:
         self.name = name
         self.suggestions = suggestions
-        self.fix = (f"did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions
-                    else "run `roboskill scene catalog` to list assets, or give a path to a .urdf/.obj file")
+        self.fix = fix or (f"did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions
+                           else "run `roboskill scene catalog` to list assets, or give a path to a .urdf/.obj file")
         super().__init__(name)
 
     def __str__(self) -> str:
@@ -49,7 +53,14 @@ class CatalogEntry(BaseModel):
     """One thing a scene can contain."""
 
     name: str
-    kind: Literal["urdf", "obj", "articulated"]
+    kind: Literal["rigid", "articulated"]
+    """rigid: one body that moves as a whole; articulated: parts on joints."""
+    category: str = ""
+    """The object category (mug, hammer, drawer_cabinet ...): several entries may share one."""
+    format: str = "urdf"
+    """How it is built: urdf | obj | stl (mesh files) | generator (articulated) | composite (several primitives)."""
+    params: dict[str, Any] = Field(default_factory=dict)
+    """Parameters a spec may set (`params:`): for composites name -> [default, min, max] (metres or counts)."""
     description: str
     tags: list[str] = Field(default_factory=list)
     path: str | None = None
@@ -58,11 +69,11 @@ class CatalogEntry(BaseModel):
     """Default scale applied when loading (the spec's `scale` multiplies it)."""
     size: Vec3 | None = None
     """Measured AABB extents (x, y, z) in metres at the default scale; None until measured."""
-    source: Literal["pybullet_data", "generator", "user"] = "pybullet_data"
+    source: Literal["pybullet_data", "generator", "composite", "user"] = "pybullet_data"
 
     def line(self) -> str:
         size = "size ?" if self.size is None else "size {:.3f}x{:.3f}x{:.3f} m".format(*self.size)
-        return f"{self.name} [{self.kind}] {size}: {self.description} (tags: {', '.join(self.tags)})"
+        return f"{self.name} [{self.kind}, {self.category}] {size}: {self.description} (tags: {', '.join(self.tags)})"
 
 
 #: Curated pybullet_data objects: name -> (relative path, default scale, description, tags).
@@ -79,13 +90,20 @@ CURATED: dict[str, tuple[str, float, str, tuple[str, ...]]] = {
     "lego": ("lego/lego.urdf", 1.0, "lego brick", ("toy", "brick", "lego", "block", "graspable", "stackable")),
     "jenga": ("jenga/jenga.urdf", 1.0, "wooden jenga block (15 x 5 x 3 cm)", ("block", "wood", "jenga", "graspable", "stackable")),
     "domino": ("domino/domino.urdf", 1.0, "standing domino tile", ("domino", "tile", "thin", "topple", "graspable")),
-    "mug": ("objects/mug.urdf", 1.0, "coffee mug with a handle", ("mug", "cup", "kitchen", "container", "graspable")),
+    # pybullet's mug mesh collides as its convex hull (solid: nothing fits in it); "mug" is the open composite
+    "mug_mesh": ("objects/mug.urdf", 1.0, "coffee mug mesh, SOLID collision (use `mug` to put things in)",
+                 ("mug", "kitchen", "mesh", "graspable")),
     "tray": ("tray/traybox.urdf", 0.4, "flat tray with low walls (24 cm)", ("tray", "container", "kitchen", "flat", "target")),
     "tray_textured": ("tray/tray_textured2.urdf", 0.4, "textured flat tray (24 cm)", ("tray", "container", "flat", "target")),
     "toy_robot": ("r2d2.urdf", 0.3, "small R2D2 toy robot figure", ("toy", "robot", "figure", "large")),
     "bunny": ("bunny.obj", 0.07, "stanford bunny figurine (mesh)", ("toy", "bunny", "animal", "figure", "mesh")),
     "torus": ("torus/torus_textured.obj", 0.05, "ring / torus (mesh)", ("ring", "torus", "donut", "mesh", "graspable")),
 }
+
+#: Object categories of curated entries whose name is not their category.
+CURATED_CATEGORY = {"cube_small": "cube", "sphere": "ball", "red_ball": "ball", "marble": "ball", "soccerball": "ball",
+                    "mug_mesh": "mug", "tray_textured": "tray", "toy_robot": "robot_figure", "bunny": "figurine",
+                    "lego": "lego_brick", "jenga": "jenga_block", "torus": "ring"}
 
 _RANDOM_RE = re.compile(r"^random_(\d{3})$")
 _lock = threading.Lock()
@@ -108,19 +126,25 @@ class Catalog:
         for name, (rel, scale, desc, tags) in CURATED.items():
             path = self.data_path / rel
             if path.exists():
-                kind = "obj" if path.suffix == ".obj" else "urdf"
-                self.entries[name] = CatalogEntry(name=name, kind=kind, description=desc, tags=list(tags),
-                                                  path=str(path), scale=scale)
+                fmt = "obj" if path.suffix == ".obj" else "urdf"
+                self.entries[name] = CatalogEntry(name=name, kind="rigid", category=CURATED_CATEGORY.get(name, name),
+                                                  format=fmt, description=desc, tags=list(tags), path=str(path),
+                                                  scale=scale)
         for kind, info in articulated.GENERATORS.items():
-            self.entries[kind] = CatalogEntry(name=kind, kind="articulated", description=info.description,
-                                              tags=list(info.tags), source="generator")
+            self.entries[kind] = CatalogEntry(name=kind, kind="articulated", category=kind, format="generator",
+                                              description=info.description, tags=list(info.tags), source="generator")
+        for name, ct in composite.types().items():
+            self.entries[name] = CatalogEntry(
+                name=name, kind="rigid", category=ct.category, format="composite", description=ct.description,
+                tags=list(ct.tags), source="composite",
+                params={k: [v.default, v.lo, v.hi] for k, v in ct.params.items()})
         rnd = self.data_path / "random_urdfs"
         if rnd.is_dir():
             for d in sorted(rnd.iterdir()):
                 f = d / f"{d.name}.urdf"
                 if d.name.isdigit() and f.exists():
                     self.entries[f"random_{d.name}"] = CatalogEntry(
-                        name=f"random_{d.name}", kind="urdf", path=str(f),
+                        name=f"random_{d.name}", kind="rigid", category="random_object", path=str(f),
                         description=f"procedurally generated irregular rigid object #{d.name}",
                         tags=["random", "irregular", "rigid", "graspable"])
         user = user_dir or os.environ.get("ROBOSKILL_ASSETS")
@@ -147,23 +171,27 @@ class Catalog:
             if name in self.entries:
                 name = f"user_{name}"
             tags = [t.lower() for t in f.relative_to(root).parts[:-1]] + ["user", *name.split("_")]
-            self.entries[name] = CatalogEntry(name=name, kind="obj" if f.suffix == ".obj" else "urdf",
+            self.entries[name] = CatalogEntry(name=name, kind="rigid", category=name, format=f.suffix.lower()[1:],
                                               description=f"user asset {f.name}", tags=sorted(set(tags)),
                                               path=str(f.resolve()), source="user")
             added.append(name)
         return added
 
     def resolve(self, name_or_path: str) -> CatalogEntry:
-        """A catalog entry by name, or an ad-hoc entry for an existing .urdf/.obj path."""
+        """A catalog entry by name, or an ad-hoc entry for a .urdf/.obj/.stl file inside an allowed asset
+        directory (`meshes.resolve_asset_path`: a spec must not make roboskill read arbitrary files)."""
         if name_or_path in self.entries:
             return self.entries[name_or_path]
-        path = Path(name_or_path).expanduser()
-        if path.suffix.lower() in (".urdf", ".obj"):
-            if not path.is_absolute() and not path.exists() and (self.data_path / path).exists():
-                path = self.data_path / path
-            if path.exists():
-                return CatalogEntry(name=path.stem, kind="obj" if path.suffix.lower() == ".obj" else "urdf",
-                                    description=f"file {path.name}", path=str(path.resolve()), source="user")
+        path = Path(name_or_path)
+        if path.suffix.lower() in (".urdf", *meshes.MESH_SUFFIXES):
+            try:
+                real = meshes.resolve_asset_path(name_or_path)
+            except meshes.MeshLimitError as exc:
+                if exc.limit != "not_found":
+                    raise UnknownAssetError(name_or_path, [], fix=str(exc)) from None
+            else:
+                return CatalogEntry(name=real.stem, kind="rigid", category=real.stem, format=real.suffix.lower()[1:],
+                                    description=f"file {real.name}", path=str(real), source="user")
         names = [n for n in self.entries if not _RANDOM_RE.match(n)]
         raise UnknownAssetError(name_or_path, difflib.get_close_matches(name_or_path, names, n=3, cutoff=0.4))
 
@@ -236,8 +264,10 @@ class Catalog:
 
     # --------------------------------------------------------------------------------- cache
     def _key(self, e: CatalogEntry) -> str:
-        if e.kind == "articulated":
+        if e.format == "generator":
             return f"gen:{e.name}:{hash_defaults(e.name)}"
+        if e.format == "composite":
+            return f"composite:{e.name}:{composite.urdf_path(e.name)[0].stem}"
         try:
             mtime = int(Path(e.path or "").stat().st_mtime)
         except OSError:
@@ -278,10 +308,12 @@ def _measure_many(entries: list[CatalogEntry]) -> list[Vec3 | None]:
     try:
         for e in entries:
             try:
-                if e.kind == "articulated":
+                if e.format == "generator":
                     asset = articulated.generate(e.name, {})
                     body = p.loadURDF(str(asset.urdf_path), useFixedBase=True, physicsClientId=c)
-                elif e.kind == "obj":
+                elif e.format == "composite":
+                    body = composite.create_body(e.name, client=c).body
+                elif e.format in ("obj", "stl"):
                     sc = [e.scale] * 3
                     col = p.createCollisionShape(p.GEOM_MESH, fileName=e.path, meshScale=sc, physicsClientId=c)
                     body = p.createMultiBody(0.1, col, -1, physicsClientId=c)

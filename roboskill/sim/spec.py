@@ -221,13 +221,17 @@ def legacy_size_to_full(shape: str, size: list[float]) -> list[float]:
 
 
 class AssetObject(_ObjectBase):
-    """A catalog asset (see `roboskill.sim.catalog`) or a path to a .urdf / .obj file."""
+    """A catalog asset (see `roboskill.sim.catalog`: files, meshes, composite objects) or a path to a .urdf /
+    .obj / .stl file inside an asset directory (meshes get a convex decomposition; see `roboskill.sim.meshes`)."""
 
     kind: Literal["asset"] = "asset"
-    asset: str = Field(description="a `catalog` name or a .urdf / .obj path")
+    asset: str = Field(description=(
+        "a `catalog` name (e.g. composite mug, bowl, hammer, shelf) or a .urdf / .obj / .stl path in an asset dir"))
     scale: float = Field(1.0, gt=0.0, le=20.0, description="times the catalog size (full extents in m at scale 1)")
-    mass: float | None = Field(None, ge=0.0, description="kg; null: the file's")
+    mass: float | None = Field(None, ge=0.0, description="kg; null: the file's (composites: from their material)")
     fixed: bool = Field(False, description="never moves")
+    params: dict[str, float | int] = Field(default_factory=dict, description=(
+        "composite assets' parameters (m, counts; catalog lists ranges), e.g. {\"diameter\": 0.07}"))
 
 
 class ArticulatedObject(_ObjectBase):

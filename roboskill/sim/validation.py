@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 ProblemCode = Literal[
     "duplicate_name", "unknown_asset", "bad_params", "unknown_joint", "unknown_target", "impossible_relation",
     "placement_cycle", "out_of_reach", "below_table", "interpenetration", "overlaps_robot", "fell_off_table",
-    "unstable", "build_failed", "too_wide_to_grasp", "container_too_small",
+    "unstable", "build_failed", "too_wide_to_grasp", "container_too_small", "asset_limit",
 ]
 Severity = Literal["error", "warning"]
 
@@ -237,9 +237,34 @@ def _object_footprint(obj: Any) -> tuple[float, float] | None:
     return None
 
 
+def _check_asset(obj: AssetObject, entry: Any, interiors: dict[str, tuple[float, float]],
+                 report: ValidationReport) -> None:
+    """Composite parameters (and the inside of an open composite); a user mesh's size, vertex, scale and mass limits."""
+    from roboskill.sim import composite, meshes
+
+    scale = obj.scale * entry.scale
+    if entry.format == "composite":
+        try:
+            d = composite.design(entry.name, dict(obj.params), scale)
+        except composite.CompositeParamError as exc:
+            report.add(obj.name, "bad_params", str(exc), "remove the parameter or use a value in its range")
+            return
+        if d.interior is not None:
+            interiors[obj.name] = (2 * d.interior.half_extents[0], 2 * d.interior.half_extents[1])
+    elif obj.params:
+        report.add(obj.name, "bad_params", f"{obj.asset!r} is not a composite asset: it takes no params",
+                   "remove `params`")
+    elif entry.source == "user" and entry.format in ("obj", "stl"):
+        try:
+            meshes.check_mesh(entry.path, scale, obj.mass)
+        except meshes.MeshLimitError as exc:
+            report.add(obj.name, "asset_limit", str(exc), f"respect {exc.limit}: a smaller / simpler mesh, or another "
+                       "scale or mass")
+
+
 def _check_sizes(obj: Any, objs: dict[str, Any], generated: dict[str, articulated.GeneratedAsset],
                  container_assets: set[str], spec: SceneSpec, grasp_targets: set[str] | None,
-                 report: ValidationReport) -> None:
+                 report: ValidationReport, interiors: dict[str, tuple[float, float]] | None = None) -> None:
     """Grasp width against the gripper, and an `inside:` object against its container's interior."""
     from roboskill.sim.robot import ROBOT_CONFIGS
 
@@ -264,6 +289,8 @@ def _check_sizes(obj: Any, objs: dict[str, Any], generated: dict[str, articulate
         cont = generated[base].containers.get(link)
         if cont is not None:
             interior = 2 * cont.half_extents[0], 2 * cont.half_extents[1]
+    elif interiors and base in interiors:  # an open composite: its measured inside
+        interior = interiors[base]
     elif base in container_assets:
         outer = _object_footprint(objs[base])
         if outer is not None:  # the walls take about a centimetre on each side
@@ -327,12 +354,14 @@ def static_checks(spec: SceneSpec, grasp_targets: set[str] | None = None) -> Val
 
     generated: dict[str, articulated.GeneratedAsset] = {}
     container_assets: set[str] = set()
+    interiors: dict[str, tuple[float, float]] = {}
     for obj in spec.objects:
         if isinstance(obj, AssetObject):
             try:
                 entry = get_catalog().resolve(obj.asset)
                 if "container" in entry.tags:
                     container_assets.add(obj.name)
+                _check_asset(obj, entry, interiors, report)
             except UnknownAssetError as exc:
                 report.add(obj.name, "unknown_asset", str(exc), exc.fix)
         elif isinstance(obj, ArticulatedObject):
@@ -349,7 +378,7 @@ def static_checks(spec: SceneSpec, grasp_targets: set[str] | None = None) -> Val
 
     for obj in spec.objects:
         _check_relation(obj, objs, generated, container_assets, spec, report)
-        _check_sizes(obj, objs, generated, container_assets, spec, grasp_targets, report)
+        _check_sizes(obj, objs, generated, container_assets, spec, grasp_targets, report, interiors)
     _check_cycles(spec, report)
     return report
 

@@ -293,6 +293,8 @@ def types_from_catalog(catalog: Any) -> list[ObjectType]:
                 names.append((item, {}))
             elif isinstance(item, dict) and item.get("name"):
                 names.append((str(item["name"]), item))
+            elif isinstance(item, dict) and isinstance(item.get("names"), list):  # the proposer's {kind, names}
+                names += [(str(n), {"kind": item.get("kind", "")}) for n in item["names"] if isinstance(n, str)]
     elif isinstance(catalog, str) and catalog.strip():  # `catalog_summary()` lines: "name [kind] ... (tags: a, b)"
         for line in catalog.lower().splitlines():
             m = re.match(r"\s*-?\s*([a-z][a-z0-9_]*)\s*(?:\[([a-z]+)\])?", line)
@@ -315,11 +317,14 @@ def types_from_catalog(catalog: Any) -> list[ObjectType]:
         elif name in _ALIASES:  # variants of a known asset (cube_small ~ cube): one family is enough
             continue
         elif (re.fullmatch(r"[a-z][a-z0-9_]*", name) and name not in ("table", "plane", "panda", "robot")
-              and "graspable" in [str(t).lower() for t in (info.get("tags") or [])]):
-            # unknown catalog assets are used only when the catalog says they can be grasped
+              and {"graspable", "container"} & {str(t).lower() for t in (info.get("tags") or [])}):
+            # unknown catalog assets are used only when the catalog says they can be grasped or hold things
+            # (composite bowls, pots, boxes are open: walls and a bottom, so "put X in it" is honest)
+            tags = {str(t).lower() for t in (info.get("tags") or [])}
             noun = name.replace("_", " ")
+            verbs = ("pick", "lift", "place", "push", "reach") if "graspable" in tags else ("push",)
             assets.append(ObjectType(name, "asset", name, (noun,), asset=name, colorable=False,
-                                     verbs=("pick", "lift", "place", "push", "reach")))
+                                     graspable="graspable" in tags, container="container" in tags, verbs=verbs))
     if not assets:
         assets = list(ASSETS)
     return list(PRIMITIVES) + list(EVERYDAY) + assets + list(ARTICULATED)
