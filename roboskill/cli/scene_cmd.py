@@ -61,7 +61,7 @@ def build(
         for obj in spec.objects:
             pos, _ = world.initial_poses[obj.name]
             joints = ", ".join(f"{j} [{r.lower:.2f},{r.upper:.2f}]" for j, r in world.joints.items() if r.object == obj.name)
-            kind = obj.kind if obj.kind != "articulated" else obj.articulation  # type: ignore[union-attr]
+            kind = obj.kind if obj.kind != "articulated" else obj.category  # type: ignore[union-attr]
             table.add_row(obj.name, kind, "({:.2f}, {:.2f}, {:.2f})".format(*pos), joints)
         console.print(table)
         console.print(f"[green]valid[/] · validated in {t1 - t0:.2f} s · built in {build_s:.3f} s")

@@ -84,6 +84,8 @@ class GeneratedAsset:
     """Closed-state bounding box extents (x, y, z), origin at bottom-centre."""
     containers: dict[str, Container] = field(default_factory=dict)
     """Names usable as `inside:` targets: "" (the object itself) and/or link names."""
+    spec: Any = None
+    """The `ArticulatedSpec` it was compiled from (presets and inline objects); None for the 7 generators."""
 
 
 @dataclass(frozen=True)
@@ -457,10 +459,32 @@ GENERATORS: dict[str, GeneratorInfo] = {
 }
 
 
+def all_kinds() -> list[str]:
+    """Every articulated category a scene can name: the 7 generators, then the spec-built presets."""
+    from roboskill.sim.articulated_presets import PRESETS
+
+    return list(GENERATORS) + [k for k in PRESETS if k not in GENERATORS]
+
+
+def kind_info(kind: str) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """(description, tags, default params) of any articulated category."""
+    from roboskill.sim.articulated_presets import PRESETS
+
+    if kind in GENERATORS:
+        g = GENERATORS[kind]
+        return g.description, g.tags, dict(g.defaults)
+    pre = PRESETS[kind]
+    return pre.description, pre.tags, dict(pre.defaults)
+
+
 def resolve_params(kind: str, params: dict[str, Any] | None) -> dict[str, Any]:
     """Defaults overlaid with `params`; unknown names or wrong types raise with the valid names listed."""
+    from roboskill.sim.articulated_presets import PRESETS, resolve_preset_params
+
+    if kind in PRESETS and kind not in GENERATORS:
+        return resolve_preset_params(kind, params)
     if kind not in GENERATORS:
-        raise ArticulationParamError(f"unknown articulation {kind!r}; choose one of {sorted(GENERATORS)}")
+        raise ArticulationParamError(f"unknown articulation {kind!r}; choose one of {sorted(all_kinds())}")
     defaults = GENERATORS[kind].defaults
     allowed = set(defaults) | {"color", "front_color", "cap_color", "lid_color", "panel_color"}
     merged = dict(defaults)
@@ -497,6 +521,11 @@ def cache_dir() -> Path:
 def generate(kind: str, params: dict[str, Any] | None = None, *, directory: Path | None = None) -> GeneratedAsset:
     """Generate (or reuse from the cache) the URDF of an articulated object and return its metadata."""
     pr = resolve_params(kind, params)
+    if kind not in GENERATORS:  # a spec-built preset
+        from roboskill.sim.articulated_presets import PRESETS
+        from roboskill.sim.articulated_urdf import compile_spec
+
+        return compile_spec(PRESETS[kind].build(pr), params=pr, directory=directory)
     text, asset = GENERATORS[kind].func(pr)
     digest = hashlib.sha1((kind + json.dumps(pr, sort_keys=True) + text).encode()).hexdigest()[:16]
     out_dir = directory or cache_dir()
@@ -510,5 +539,16 @@ def generate(kind: str, params: dict[str, Any] | None = None, *, directory: Path
     return asset
 
 
-__all__ = ["ArticulationParamError", "Container", "GENERATORS", "GeneratedAsset", "GeneratorInfo", "JointInfo",
+def object_asset(obj: Any, *, directory: Path | None = None) -> GeneratedAsset:
+    """The generated asset of a scene's articulated object: its inline `object` spec compiled, or its
+    `articulation` kind generated with `params`. The one entry point builder and validation use."""
+    spec = getattr(obj, "object", None)
+    if spec is not None:
+        from roboskill.sim.articulated_urdf import compile_spec
+
+        return compile_spec(spec, directory=directory)
+    return generate(obj.articulation, dict(obj.params), directory=directory)
+
+
+__all__ = ["ArticulationParamError", "all_kinds", "kind_info", "object_asset", "Container", "GENERATORS", "GeneratedAsset", "GeneratorInfo", "JointInfo",
            "cache_dir", "generate", "home_dir", "resolve_params"]

@@ -337,7 +337,7 @@ def prepare_assets(spec: SceneSpec) -> None:
     """
     for obj in spec.objects:
         if isinstance(obj, ArticulatedObject):
-            articulated.generate(obj.articulation, dict(obj.params))
+            articulated.object_asset(obj)
         elif isinstance(obj, AssetObject):
             _prepare_asset(obj)
 
@@ -402,7 +402,7 @@ def _load_object(world: World, obj: PrimitiveObject | AssetObject | ArticulatedO
     elif isinstance(obj, AssetObject):
         body = _load_asset(obj, quat, c, world)
     else:
-        asset = articulated.generate(obj.articulation, dict(obj.params))
+        asset = articulated.object_asset(obj)
         body = p.loadURDF(str(asset.urdf_path), [0, 0, 0], quat, useFixedBase=True, physicsClientId=c)
         by_name = {}
         for j in range(p.getNumJoints(body, physicsClientId=c)):

@@ -130,9 +130,10 @@ class Catalog:
                 self.entries[name] = CatalogEntry(name=name, kind="rigid", category=CURATED_CATEGORY.get(name, name),
                                                   format=fmt, description=desc, tags=list(tags), path=str(path),
                                                   scale=scale)
-        for kind, info in articulated.GENERATORS.items():
+        for kind in articulated.all_kinds():  # the 7 generators, then the presets built with the articulated spec
+            desc, tags, _ = articulated.kind_info(kind)
             self.entries[kind] = CatalogEntry(name=kind, kind="articulated", category=kind, format="generator",
-                                              description=info.description, tags=list(info.tags), source="generator")
+                                              description=desc, tags=list(tags), source="generator")
         for name, ct in composite.types().items():
             self.entries[name] = CatalogEntry(
                 name=name, kind="rigid", category=ct.category, format="composite", description=ct.description,
@@ -296,7 +297,7 @@ class Catalog:
 def hash_defaults(kind: str) -> str:
     import hashlib
 
-    return hashlib.sha1(json.dumps(articulated.GENERATORS[kind].defaults, sort_keys=True).encode()).hexdigest()[:8]
+    return hashlib.sha1(json.dumps(articulated.kind_info(kind)[2], sort_keys=True).encode()).hexdigest()[:8]
 
 
 def _measure_many(entries: list[CatalogEntry]) -> list[Vec3 | None]:

@@ -370,7 +370,7 @@ def scene_object_category(obj: Any) -> str:
     """The category a scene object satisfies: articulated kind, asset name (file stem) or primitive shape."""
     kind = getattr(obj, "kind", None)
     if kind == "articulated":
-        return str(obj.articulation)
+        return str(getattr(obj, "category", None) or obj.articulation)
     if kind == "asset":
         stem = str(obj.asset).replace("\\", "/").rsplit("/", 1)[-1]
         return stem.rsplit(".", 1)[0] if stem.endswith((".urdf", ".obj")) else stem

@@ -194,7 +194,7 @@ def scene_names(world: Any) -> SceneNames:
         elif isinstance(obj, AssetObject):
             entry.update(kind="asset", category=obj.asset, fixed=True if obj.fixed else None)
         else:
-            entry.update(kind="articulated", category=obj.articulation, fixed=True)
+            entry.update(kind="articulated", category=obj.category, fixed=True)
         spread = pose_spread(obj, spec)
         if spread is not None and (spread.xy > 0 or spread.yaw > 0):
             entry["spread"] = _r((spread.xy, spread.yaw), 2)

@@ -19,6 +19,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from roboskill.sim.articulated_spec import ArticulatedSpec
+
 Vec3 = tuple[float, float, float]
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -29,12 +31,29 @@ SizeConvention = Literal["full_extents", "half_extents"]
 #: catalog sizes and `state.object_size()` report it); specs stored before this convention existed hold
 #: half extents (box) / radii (sphere, cylinder, capsule) and carry no `size_convention` key.
 SIZE_CONVENTION: SizeConvention = "full_extents"
-ArticulationKind = Literal["drawer_cabinet", "door_cabinet", "lid_box", "button", "lever", "sliding_door", "knob"]
+#: Articulated categories: the 7 generators of `roboskill.sim.articulated`, then the spec-built presets of
+#: `roboskill.sim.articulated_presets` (a test keeps this list equal to `articulated.all_kinds()`).
+ArticulationKind = Literal[
+    "drawer_cabinet", "door_cabinet", "lid_box", "button", "lever", "sliding_door", "knob",
+    "microwave", "refrigerator", "oven", "dishwasher", "laptop", "toilet", "faucet", "pedal_bin", "window", "safe",
+    "toolbox", "flap_box", "bucket", "stapler", "light_switch", "rotary_dial", "drawer_door_unit", "wall_cabinet"]
 ARTICULATION_KINDS: tuple[str, ...] = ArticulationKind.__args__  # type: ignore[attr-defined]
+#: Limits on an untrusted scene spec (model output): each is refused by the schema naming it, before any
+#: object is built. Per-object limits of inline articulated objects are in `roboskill.sim.articulated_spec`.
+MAX_OBJECTS = 64
+MAX_NAME_CHARS = 64
+MAX_SCENE_NAME_CHARS = 128
+MAX_DESCRIPTION_CHARS = 4000
+MAX_PARAMS = 32
+MAX_COORDINATE = 10.0   # m, any placement coordinate
+MAX_MASS = 500.0        # kg, any free object
+MAX_SPEC_BYTES = 262_144  # a 64-object scene with inline objects fits well within it
 
 
-class _SpecLoader(yaml.SafeLoader):
-    """YAML 1.2-style booleans: only true/false. PyYAML's YAML 1.1 default reads the key `on:` as True."""
+class _SpecLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML 1.2-style booleans: only true/false. PyYAML's YAML 1.1 default reads the key `on:` as True.
+
+    libyaml's parser when PyYAML has it: specs are untrusted and may be large, and it parses ~4x faster."""
 
 
 _SpecLoader.yaml_implicit_resolvers = {
@@ -138,6 +157,8 @@ class _ObjectBase(_Model):
     @field_validator("name")
     @classmethod
     def _valid_name(cls, value: str) -> str:
+        if len(value) > MAX_NAME_CHARS:
+            raise ValueError(f"object name is {len(value)} characters; the limit MAX_NAME_CHARS is {MAX_NAME_CHARS}")
         if not NAME_RE.match(value):
             suggestion = re.sub(r"[^a-z0-9_]", "_", value.lower()).strip("_") or "obj"
             if not suggestion[0].isalpha():
@@ -161,7 +182,7 @@ class PrimitiveObject(_ObjectBase):
         "sphere [diameter]; cylinder / capsule [diameter, height], a capsule's height over both caps. To be "
         "grasped: under 8 cm across in one horizontal direction"))
     color: tuple[float, float, float, float] = Field((0.8, 0.2, 0.2, 1.0), description="RGBA 0..1")
-    mass: float = Field(0.1, ge=0.0, description="kg")
+    mass: float = Field(0.1, ge=0.0, le=MAX_MASS, description="kg")
     friction: float = Field(0.8, ge=0.0, description="lateral friction coefficient")
     visual_only: bool = Field(False, description="goal marker: no collision, no mass")
     fixed: bool = Field(False, description="never moves")
@@ -235,19 +256,52 @@ class AssetObject(_ObjectBase):
 
 
 class ArticulatedObject(_ObjectBase):
-    """A procedurally generated articulated object (see `roboskill.sim.articulated`)."""
+    """An articulated object: a catalog category (`articulation`, see `roboskill.sim.articulated`) or one
+    designed inline (`object`, an `ArticulatedSpec`: parts, joints, handles; see `roboskill.sim.articulated_spec`).
+
+    Why inline objects are this same kind: the builder, validation, State API, goals and agents already
+    treat `kind: articulated` as "fixed carcass with named joints and links", which an inline object is too."""
 
     kind: Literal["articulated"] = "articulated"
-    articulation: ArticulationKind = Field(description="its front (handles, opening) faces -x, the robot, at yaw 0")
+    articulation: ArticulationKind | None = Field(None, description=(
+        "a catalog category; its front (handles, opening) faces -x, the robot, at yaw 0. Omit when `object` is given"))
+    object: ArticulatedSpec | None = Field(None, description=(
+        "an object designed inline instead of `articulation` (parts, joints, handles; FULL extents in m, rad, kg)"))
     params: dict[str, float | int | str] = Field(default_factory=dict, description=(
         "generator parameters (m, counts), e.g. {\"n_drawers\": 2}; omit for defaults"))
     initial_joints: dict[str, float] = Field(default_factory=dict, description=(
         "joint (drawer_0, door, lid, button, lever, slider, knob) -> open fraction 0 (closed)..1 (open)"))
     randomize_joints: float = Field(0.0, ge=0.0, le=1.0, description="± open fraction per joint at each reset")
 
+    @model_validator(mode="after")
+    def _one_source(self) -> ArticulatedObject:
+        if (self.articulation is None) == (self.object is None):
+            raise ValueError("an articulated object needs exactly one of `articulation` (a catalog category) or "
+                             "`object` (an inline design)")
+        if self.object is not None and self.params:
+            raise ValueError("`params` go with `articulation`; an inline `object` carries its own sizes")
+        return self
+
+    @property
+    def category(self) -> str:
+        """What it is: the catalog category, or the inline object's `category`."""
+        return str(self.articulation) if self.object is None else self.object.category
+
+    @field_validator("params")
+    @classmethod
+    def _few_params(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(value) > MAX_PARAMS:
+            raise ValueError(f"{len(value)} params; the limit MAX_PARAMS is {MAX_PARAMS}")
+        for key, v in value.items():
+            if len(key) > MAX_NAME_CHARS or (isinstance(v, str) and len(v) > MAX_NAME_CHARS):
+                raise ValueError(f"param {key[:40]!r}: names and string values are limited to {MAX_NAME_CHARS} characters")
+        return value
+
     @field_validator("initial_joints")
     @classmethod
     def _fractions(cls, value: dict[str, float]) -> dict[str, float]:
+        if len(value) > MAX_PARAMS:
+            raise ValueError(f"{len(value)} initial_joints; the limit MAX_PARAMS is {MAX_PARAMS}")
         for joint, frac in value.items():
             if not 0.0 <= frac <= 1.0:
                 raise ValueError(f"initial_joints[{joint!r}] = {frac} is not an open fraction in [0, 1]")
@@ -260,16 +314,32 @@ SceneObject = Annotated[PrimitiveObject | AssetObject | ArticulatedObject, Field
 class SceneSpec(_Model):
     """A whole scene: robot, table and objects. Load with `SceneSpec.from_file`, save with `to_file`."""
 
-    name: str = Field(description="snake_case")
-    description: str = ""
+    name: str = Field(max_length=MAX_SCENE_NAME_CHARS, description="snake_case")
+    description: str = Field("", max_length=MAX_DESCRIPTION_CHARS)
     robot: Literal["panda", "xarm6", "kuka"] = Field("panda", description=(
         "arm at (-0.6, 0, 0) facing +x; panda / xarm6 grippers open 8 / 8.5 cm, kuka has none"))
     table: bool = Field(True, description="table top at z = 0")
-    objects: list[SceneObject] = Field(default_factory=list)
+    objects: list[SceneObject] = Field(default_factory=list, max_length=MAX_OBJECTS)
     start_randomization: StartRandomization = Field(default_factory=StartRandomization)
     size_convention: SkipJsonSchema[SizeConvention] = Field(SIZE_CONVENTION, description=(
         "how primitive sizes are written: full_extents (always, once validated); a spec stored before the "
         "convention existed is read as half_extents and converted on loading (see `stored_spec_data`)"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _limits_first(cls, data: Any) -> Any:
+        """Refuse an oversized spec before validating its items (a 20,000-object list, a 5 MB name), so the
+        refusal is immediate and names the limit instead of listing 20,000 item errors."""
+        if isinstance(data, dict):
+            objects = data.get("objects")
+            if isinstance(objects, list) and len(objects) > MAX_OBJECTS:
+                raise ValueError(f"objects: {len(objects)} given; the limit MAX_OBJECTS is {MAX_OBJECTS}")
+            for key, limit, label in (("name", MAX_SCENE_NAME_CHARS, "MAX_SCENE_NAME_CHARS"),
+                                      ("description", MAX_DESCRIPTION_CHARS, "MAX_DESCRIPTION_CHARS")):
+                value = data.get(key)
+                if isinstance(value, str) and len(value) > limit:
+                    raise ValueError(f"{key}: {len(value)} characters; the limit {label} is {limit}")
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -322,6 +392,10 @@ class SceneSpec(_Model):
 
     @classmethod
     def from_text(cls, text: str, *, fmt: Literal["yaml", "json"] = "yaml", source: str = "spec") -> SceneSpec:
+        if len(text) > MAX_SPEC_BYTES:  # before parsing: a 2 MB YAML file takes seconds to parse
+            raise SpecError(f"{source}: the spec is {len(text) / 1e6:.1f} MB; the limit MAX_SPEC_BYTES is "
+                            f"{MAX_SPEC_BYTES / 1e6:.2f} MB (at most {MAX_OBJECTS} objects, names up to "
+                            f"{MAX_NAME_CHARS} characters)")
         try:
             data = json.loads(text) if fmt == "json" else load_yaml(text)
         except (json.JSONDecodeError, yaml.YAMLError) as exc:
@@ -338,6 +412,10 @@ class SceneSpec(_Model):
             raise SpecError(f"scene spec not found: {path}")
         fmt: Literal["yaml", "json"] = "json" if path.suffix.lower() == ".json" else "yaml"
         try:
+            size = path.stat().st_size
+            if size > MAX_SPEC_BYTES:  # refused without reading it
+                raise SpecError(f"{path}: the spec is {size / 1e6:.1f} MB; the limit MAX_SPEC_BYTES is "
+                                f"{MAX_SPEC_BYTES / 1e6:.2f} MB (at most {MAX_OBJECTS} objects)")
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise SpecError(f"{path}: cannot read: {exc}") from None

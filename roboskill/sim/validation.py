@@ -40,6 +40,8 @@ ProblemCode = Literal[
     "duplicate_name", "unknown_asset", "bad_params", "unknown_joint", "unknown_target", "impossible_relation",
     "placement_cycle", "out_of_reach", "below_table", "interpenetration", "overlaps_robot", "fell_off_table",
     "unstable", "build_failed", "too_wide_to_grasp", "container_too_small", "asset_limit",
+    # an articulated object's own defects (`roboskill.sim.articulated_check`), each naming the part or joint
+    "part_overlap", "joint_jammed", "joint_unstable", "tips_over", "bad_mass", "below_support",
 ]
 Severity = Literal["error", "warning"]
 
@@ -366,14 +368,19 @@ def static_checks(spec: SceneSpec, grasp_targets: set[str] | None = None) -> Val
                 report.add(obj.name, "unknown_asset", str(exc), exc.fix)
         elif isinstance(obj, ArticulatedObject):
             try:
-                generated[obj.name] = asset = articulated.generate(obj.articulation, dict(obj.params))
+                generated[obj.name] = asset = articulated.object_asset(obj)
             except articulated.ArticulationParamError as exc:
                 report.add(obj.name, "bad_params", str(exc), "remove the parameter or use a valid value")
                 continue
+            if obj.object is not None:  # designed inline: untrusted, so checked in physics on its own first
+                from roboskill.sim.articulated_check import check_object
+
+                for q in check_object(obj.object, asset=asset):
+                    report.add(obj.name, q.code, f"{q.part!r}: {q.message}", q.fix)  # type: ignore[arg-type]
             jnames = [j.name for j in asset.joints]
             for jn in obj.initial_joints:
                 if jn not in jnames:
-                    report.add(obj.name, "unknown_joint", f"{obj.articulation} has no joint {jn!r} (joints: {jnames})",
+                    report.add(obj.name, "unknown_joint", f"{obj.category} has no joint {jn!r} (joints: {jnames})",
                                f"use one of {jnames} in initial_joints")
 
     for obj in spec.objects:
@@ -429,7 +436,7 @@ def _check_relation(obj, objs, generated, container_assets, spec: SceneSpec, rep
             if target not in valid:
                 fix = f"use one of {valid}" if valid else "place it `on:` the object or next to it instead"
                 report.add(obj.name, "impossible_relation",
-                           f"{target!r} is not a container ({tobj.articulation} containers: {valid or 'none'})", fix)
+                           f"{target!r} is not a container ({tobj.category} containers: {valid or 'none'})", fix)
         elif link:
             report.add(obj.name, "impossible_relation", f"{base!r} has no links; {target!r} cannot contain anything",
                        f"use `inside: {base}` if it is a container, otherwise `on: {base}`")
@@ -484,6 +491,13 @@ def physical_checks(world: World) -> ValidationReport:
             if bad:
                 report.add(obj.name, "out_of_reach", f"its handle at ({bad[0][0]:.2f}, {bad[0][1]:.2f}, {bad[0][2]:.2f}) "
                            "is out of the robot's reach", _world_reach_fix(world, obj, points))
+            else:  # objects built from a spec: every handle and site, at the start and with the joints open
+                from roboskill.sim.articulated_check import reach_problems
+
+                far = reach_problems(world, obj.name)
+                if far:
+                    where = [np.asarray(q.where) for q in far if q.where is not None]
+                    report.add(obj.name, "out_of_reach", far[0].message, _world_reach_fix(world, obj, points + where))
         else:
             lo, hi = world.object_aabb(obj.name)
             top = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, hi[2]])
