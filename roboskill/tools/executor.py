@@ -38,8 +38,12 @@ from pydantic import BaseModel, Field
 from roboskill.sim.spec import SceneSpec
 from roboskill.tools.plan import EvalReport, SkillPlan
 
-WALL_FACTOR = 3.0      # a job gets budget_s * WALL_FACTOR + WALL_SLACK_S of wall time before it is killed
-WALL_SLACK_S = 120.0
+WALL_FACTOR = 3.0      # a job gets budget_s * WALL_FACTOR + WALL_SLACK_S of wall time before it is killed,
+WALL_SLACK_S = 120.0   # plus EVAL_EPISODE_ALLOWANCE_S per evaluation episode
+EVAL_EPISODE_ALLOWANCE_S = 30.0
+"""Evaluation is budgeted in samples (the verdict must not depend on the machine's load), so the kill limit must
+grow with the number of evaluation episodes; measured at ~2-6 s per episode idle on 2 cores, 30 s leaves room for
+a machine loaded several times over. The limit only catches hung jobs; it must never be what decides a verdict."""
 
 
 class TrainJob(BaseModel):
@@ -54,6 +58,12 @@ class TrainJob(BaseModel):
     env_id: str | None = None
     """An external gymnasium env ("module:EnvId") to train on instead of `spec` (`learn --env`): the job runs
     `roboskill.tools.train_external.train_external_inprocess`, judged by the env's own `info["is_success"]`."""
+
+
+def job_wall_limit(job: TrainJob) -> float:
+    """Seconds of wall time before a training job is killed as hung: its training budget with slack, plus an
+    allowance per evaluation episode (evaluation is budgeted in samples, so its wall time grows with load)."""
+    return job.budget_s * WALL_FACTOR + WALL_SLACK_S + job.n_eval_episodes * EVAL_EPISODE_ALLOWANCE_S
 
 
 class JobFailure(BaseModel):
@@ -344,7 +354,7 @@ class Executor:
         which candidate is kept. Local executor only; Ray runs every job.
         """
         args = [j.model_dump_json() for j in jobs]
-        timeout = max((j.budget_s for j in jobs), default=60.0) * WALL_FACTOR + WALL_SLACK_S
+        timeout = max((job_wall_limit(j) for j in jobs), default=60.0 * WALL_FACTOR + WALL_SLACK_S)
         out: list[EvalReport | JobFailure] = []
         stop = None if stop_at_success is None else (
             lambda r: isinstance(r, dict) and not r.get("error") and float(r.get("success_rate") or 0) >= stop_at_success)

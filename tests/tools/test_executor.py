@@ -26,3 +26,19 @@ def test_ray_executor_same_results():
     finally:
         ex.close()
     assert out[:2] == [2, 4] and isinstance(out[2], JobFailure)
+
+
+def test_the_kill_limit_grows_with_the_evaluation_episodes() -> None:
+    """Evaluation is budgeted in samples: on a loaded machine 20 episodes take longer, and the hung-job limit must
+    not be what turns a candidate into a failure (it was 3 x train budget + 120 s whatever the episode count)."""
+    from roboskill.sim.spec import SceneSpec
+    from roboskill.tools.executor import TrainJob, job_wall_limit
+    from roboskill.tools.plan import SkillPlan
+
+    plan = SkillPlan.model_validate({"task_name": "t", "subtasks": [
+        {"name": "g", "learner": "primitive", "primitive": {"name": "grasp", "args": {"object": "cube"}}}]})
+    spec = SceneSpec.model_validate({"name": "s", "objects": []})
+    few = TrainJob(spec=spec, plan=plan, out_dir="/tmp/x", budget_s=20.0, n_eval_episodes=2)
+    many = few.model_copy(update={"n_eval_episodes": 20})
+    assert job_wall_limit(many) - job_wall_limit(few) >= 18 * 20  # at least 20 s more per extra episode
+    assert job_wall_limit(many) >= 20 * 20 * 1.5  # 20 episodes of a loaded machine's ~20 s each fit
