@@ -137,6 +137,27 @@ ARTICULATED: tuple[ObjectType, ...] = (
                half_height=0.04, verbs=("rotate",)),
 )
 
+#: Articulated categories built with the articulated-object spec (`roboskill.sim.articulated_presets`): the same
+#: path a model-authored object takes, so offline runs exercise it. The first joint is the one a task means.
+SPEC_ARTICULATED: tuple[ObjectType, ...] = (
+    ObjectType("microwave", "articulated", "microwave", ("microwave", "microwave oven", "microwave door"),
+               articulation="microwave", joints=("door",), graspable=False, container=True, colorable=False,
+               half_height=0.12, verbs=("open", "close"), domain="kitchen"),
+    ObjectType("laptop", "articulated", "laptop", ("laptop", "laptop screen", "laptop lid"),
+               articulation="laptop", joints=("screen",), graspable=False, colorable=False,
+               half_height=0.02, verbs=("open", "close"), domain="office"),
+    ObjectType("refrigerator", "articulated", "fridge", ("fridge", "refrigerator", "fridge door"),
+               articulation="refrigerator", joints=("door_left", "door_right"), graspable=False, colorable=False,
+               half_height=0.23, verbs=("open", "close"), domain="kitchen"),
+    ObjectType("pedal_bin", "articulated", "bin_lid", ("pedal bin", "kitchen bin", "bin lid", "trash can"),
+               articulation="pedal_bin", joints=("lid",), graspable=False, colorable=False, half_height=0.15,
+               verbs=("open", "close"), domain="kitchen"),
+    ObjectType("toilet", "articulated", "toilet_lid", ("toilet lid", "toilet seat", "toilet"),
+               articulation="toilet", joints=("lid", "seat"), graspable=False, colorable=False, half_height=0.1,
+               verbs=("open", "close"), domain="bathroom"),
+)
+ARTICULATED = ARTICULATED + SPEC_ARTICULATED
+
 # Everyday things modelled as primitives: a lemon is a yellow sphere, a stapler a black box. Why: the
 # catalog holds few real meshes, but a curriculum about "the cube" and "the ball" only is narrow; these
 # give the grammar many object kinds from kitchens, offices, labs and workshops that any builder can make.
