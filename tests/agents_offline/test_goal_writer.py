@@ -16,7 +16,7 @@ def _answer(text: str) -> GoalAnswer:
     "fold the napkin into a triangle", "pour the milk into the mug", "hang the shirt on the hook",
     "wind the cable around the spool", "sprinkle sand over the tray", "cut the block in two",
     "cook an omelette", "dance next to the table", "feed the cat", "lift the toaster",
-    "open the microwave", "push the sofa to the wall", "hand me the cube", "open the red block",
+    "open the washing machine", "push the sofa to the wall", "hand me the cube", "open the red block",
     "press the mug", "stack the block",
 ])
 def test_unrepresentable_or_unreadable_instructions_are_refused(text: str) -> None:
