@@ -263,3 +263,17 @@ def test_real_learn_of_a_possible_instruction_is_classified(tmp_path: Path):
     assert r.verdict in {"verified", "false_acceptance", "not_learned", "wrongful_refusal"}, r.reason
     if r.outcome == "accepted":
         assert len(r.episode_reasons) == 10
+
+
+def test_only_env_var_picks_named_entries(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from roboskill.bench.fidelity_bench import load_corpus, params_for
+
+    monkeypatch.setenv("ROBOSKILL_FIDELITY_ONLY", "roll_red_ball_right_12cm, fold_towel")
+    params, pick = params_for(SimpleNamespace(quick=True, smoke=False, seed=0))
+    assert sorted(it.id for it in load_corpus() if pick(it)) == ["fold_towel", "roll_red_ball_right_12cm"]
+    assert params.learn_timeout_s >= 1800  # a hang guard, not a budget
+    monkeypatch.delenv("ROBOSKILL_FIDELITY_ONLY")
+    _, pick = params_for(SimpleNamespace(quick=True, smoke=False, seed=0))
+    assert sum(1 for it in load_corpus() if pick(it)) == sum(1 for it in load_corpus() if it.quick)
