@@ -18,7 +18,7 @@ from pathlib import Path
 from roboskill.bench.results import BenchResult, MachineInfo, Metric, Scalar, Table, now_iso, read_results, rules_of
 
 #: Order of sections; names not listed here follow alphabetically.
-SECTION_ORDER = ["sim", "learn", "external", "loop", "diversity", "memory", "distill", "fidelity"]
+SECTION_ORDER = ["sim", "learn", "external", "loop", "diversity", "memory", "distill", "fidelity", "compose"]
 
 SECTION_TITLES = {
     "sim": "Simulation speed of generated scenes (vs. panda-gym)",
@@ -29,6 +29,7 @@ SECTION_TITLES = {
     "memory": "Skill memory: novelty query latency and verdict quality",
     "distill": "Generalist policy distilled from the learned skills",
     "fidelity": "Fidelity: do accepted skills do what the instruction says? (independent physical checks, refusals)",
+    "compose": "Skills that compose: long-horizon tasks with reuse vs from scratch, and a long curriculum",
 }
 
 #: Published numbers of the systems we compare against, with where they were published.

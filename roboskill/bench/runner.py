@@ -24,9 +24,9 @@ from typing import Any
 
 from roboskill.bench.results import BenchResult, coerce_result, git_revision, machine_info, now_iso, write_result
 
-BENCH_NAMES = ["sim", "learn", "external", "loop", "diversity", "memory", "distill", "fidelity"]
+BENCH_NAMES = ["sim", "learn", "external", "loop", "diversity", "memory", "distill", "fidelity", "compose"]
 #: Order `bench all` runs them in: cheap first, so a total time limit costs the fewest figures.
-RUN_ORDER = ["sim", "diversity", "memory", "external", "loop", "learn", "distill", "fidelity"]
+RUN_ORDER = ["sim", "diversity", "memory", "external", "loop", "learn", "distill", "fidelity", "compose"]
 
 
 @dataclass(frozen=True)
@@ -56,14 +56,15 @@ _REGISTRY: dict[str, tuple[str, str, bool]] = {
     "memory": ("roboskill.bench.memory_bench", "run_memory_bench", True),
     "distill": ("roboskill.bench.distill_bench", "run_distill_bench", True),
     "fidelity": ("roboskill.bench.fidelity_bench", "run_fidelity_bench", False),
+    "compose": ("roboskill.bench.compose_bench", "run_compose_bench", False),
 }
 
 #: Wall-clock limits (s) per benchmark for `run_all` children, by mode.
 TIME_LIMITS = {
     "smoke": {name: 300 for name in BENCH_NAMES},
     "quick": {"sim": 240, "learn": 480, "external": 480, "loop": 480, "diversity": 240, "memory": 300, "distill": 480,
-              "fidelity": 1800},
-    "full": {**{name: 3 * 3600 for name in BENCH_NAMES}, "fidelity": 12 * 3600},
+              "fidelity": 1800, "compose": 1800},
+    "full": {**{name: 3 * 3600 for name in BENCH_NAMES}, "fidelity": 12 * 3600, "compose": 6 * 3600},
 }
 #: Wall-clock limit (s) for a whole `bench all` run, by mode (`all --quick` must fit in 20 minutes).
 TOTAL_LIMITS = {"smoke": 900.0, "quick": 1200.0, "full": 24 * 3600.0}

@@ -69,6 +69,7 @@ _make("diversity", "Self-BLEU and MiniLM similarity of 100 proposed tasks (vs. R
 _make("memory", "Novelty query latency at 10k skills, verdict precision/recall vs. a difflib baseline.")
 _make("distill", "One language-conditioned vision policy distilled from >= 5 skills vs. their experts.")
 _make("fidelity", "Learn >= 30 instructions (>= 8 impossible); judge accepted skills by hand-written physical checks.")
+_make("compose", "Long-horizon tasks learned with reuse vs from scratch (same budgets); a 50-task loop's reuse and growth.")
 
 
 @app.command("all")

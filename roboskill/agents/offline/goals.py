@@ -120,7 +120,7 @@ def category(ref: ObjRef) -> str:
 _NOT_OBJECTS = frozenset("""left right front back side top bottom middle centre center edge corner table robot gripper hand
 arm base way turn half quarter air target goal spot marker area position place start end other first second third one
 it them others cm mm centimetres centimeters metres meters degrees bit little tabletop surface workspace good further
-distance few couple""".split())
+distance few couple stack tower two-level firm grip fingertips was is are were""".split())
 #: Spelled-out numbers a person writes before a unit ("ten centimetres").
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                  "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
@@ -140,7 +140,9 @@ def known_words(types: list[Any]) -> set[str]:
     """Every word of every noun the vocabulary knows ("cabinet" from "drawer cabinet")."""
     from roboskill.agents.offline.parser import _noun_table
 
-    return {w for noun, _ in _noun_table(types) for w in noun.split() if len(w) > 2}
+    words = {w for noun, _ in _noun_table(types) for w in noun.split() if len(w) > 2}
+    return words | {w.split("'")[0] for w in words if "'" in w}  # "rubik" of "rubik's cube": the phrase regex stops at '
+
 
 
 def unknown_objects(text: str, types: list[Any]) -> list[str]:
@@ -185,6 +187,7 @@ def write_goal(context: dict[str, Any]) -> dict[str, Any]:
     """GoalAnswer dict for the goal-writer context (keys per prompts/goal_writer.md)."""
     task = context.get("task") if isinstance(context.get("task"), dict) else {"description": str(context.get("task") or "")}
     text = digits_for_words(task_core(str(task.get("description") or "")))
+    text = re.sub(r"\bafter that\b", "then", text, flags=re.IGNORECASE)  # "that" here is no article of an object
     name = task.get("name") if isinstance(task.get("name"), str) else None
     types = types_from_catalog(context.get("catalog"))
     lowered = f"{text} {(name or '').replace('_', ' ')}".lower()

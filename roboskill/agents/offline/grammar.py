@@ -250,10 +250,14 @@ def _cap(text: str) -> str:
 def task_name(frame: TaskFrame) -> str:
     """Canonical snake_case name, parseable back into the same frame by `parser.parse_task`.
 
-    A chain's name joins its parts' names with `_then_` (cut at 80 characters: the description, which names
-    every part, is what a chain is read from)."""
+    A chain's name joins its parts' names with `_then_`, each shortened to fit 80 characters (the description,
+    which names every part in full, is what a chain is read from)."""
     if frame.then:
-        return "_then_".join(task_name(p) for p in frame.parts())[:80].rstrip("_")
+        names = [task_name(p) for p in frame.parts()]
+        if len("_then_".join(names)) > 80:  # shorten each part at a word boundary, so every part stays named
+            room = (80 - 6 * (len(names) - 1)) // len(names)
+            names = [n if len(n) <= room else n[:room].rsplit("_", 1)[0] for n in names]
+        return "_then_".join(names)[:80].rstrip("_")
     parts = [frame.verb]
     if frame.steps:
         parts = [*frame.steps, "and", frame.verb]
@@ -296,7 +300,7 @@ def chain_sentence(frame: TaskFrame, rng: random.Random, place: str | None = Non
         core = _core_sentence(part, rng)
         cores.append(core.replace(", then ", " and then "))  # a part's own "X, then Y" is one step here
     if len(cores) == 2:
-        body = f"{cores[0]}, {_pick(rng, ('then', 'and then', 'after that'))} {cores[1]}"
+        body = f"{cores[0]}, {_pick(rng, ('then', 'and then'))} {cores[1]}"
     else:
         body = (f"{_pick(rng, ('', 'first, '))}{cores[0]}, "
                 + "".join(f"then {c}, " for c in cores[1:-1]) + f"and finally {cores[-1]}")

@@ -330,7 +330,7 @@ def _clause_frame(clause: str, types: list[ObjectType]) -> TaskFrame | None:
     from roboskill.agents.offline.goals import _frame_is_the_task  # the goal writer's own test of a reading
 
     frame = _parse_one(clause, clause, None, types)
-    if frame is None or re.search(r"\b(it|them)\b", clause) and frame.verb in ("put_inside", "close", "open"):
+    if frame is None:
         return None
     if _frame_is_the_task(clause, frame) is not None:
         return None

@@ -342,6 +342,9 @@ def propose(context: dict[str, Any], rng: random.Random, n_samples: int = 80) ->
             score -= 0.5 * sum(fam_count[f] for f in frame.families())
         if best is None or score > best[0]:
             best = (score, frame)
+    chain = _best_chain(context, rng, learned, blocked | seen, focus, avoid, target, near_verbs)
+    if chain is not None and (best is None or chain[0] > best[0]):
+        best = chain
     if best is None:  # everything is learned or avoided: fall back to a harder composition
         frame = TaskFrame("put_inside", ObjRef("block", color="red"), dest=ObjRef("drawer_cabinet", joint="drawer_0"),
                           steps=["open"], then_close=True, difficulty=4)
@@ -350,16 +353,99 @@ def propose(context: dict[str, Any], rng: random.Random, n_samples: int = 80) ->
     frame.difficulty = max(1, min(5, frame.difficulty + max(0, shift)))
     name = grammar.task_name(frame)
     if name in learned_names:
-        name = f"{name}_v{rng.randrange(2, 99)}"[:80]
+        name = f"{name[:75].rstrip('_')}_v{rng.randrange(2, 99)}"
     nearest = [f"{f.verb}:{f.obj.family}" for f in learned if f.verb == frame.verb or f.families() & frame.families()]
     objects = []
-    for ref in [frame.obj] + ([frame.dest] if frame.dest is not None else []):
-        objects.append(ref.type.asset or ref.type.articulation or ref.type_key)
+    for ref in frame.refs():
+        key = ref.type.asset or ref.type.articulation or ref.type_key
+        if key not in objects:
+            objects.append(key)
+    if frame.then:
+        from roboskill.agents.offline.chains import chain_rationale
+
+        description = _chain_description(frame, context, rng)
+        rationale = chain_rationale(frame, {f.signature() for f in learned})
+    else:
+        description = _fresh_description(frame, context, rng)
+        rationale = grammar.rationale(frame, dict(fam_count), dict(verb_count), nearest)
     return {
         "name": name,
-        "description": _fresh_description(frame, context, rng),
-        "rationale": grammar.rationale(frame, dict(fam_count), dict(verb_count), nearest),
+        "description": description,
+        "rationale": rationale,
         "subtasks": grammar.subtasks(frame, rng),
         "objects": objects,
         "difficulty": frame.difficulty,
     }
+
+
+#: How strongly a chain whose steps the library can already do is preferred (times the learnable share).
+CHAIN_LEARNABLE_WEIGHT = 3.0
+#: Most share of the library chains may make up before the proposer goes back to new single skills — the parts
+#: of tomorrow's chains (and what keeps the curriculum's verbs and objects varied).
+CHAIN_SHARE_MAX = 0.3
+#: Penalty per earlier chain that already used one of this chain's parts (spread chains over the library).
+PART_REUSE_PENALTY = 0.7
+#: A chain is proposed only when at least this share of its steps is learned ("learnable now").
+MIN_LEARNABLE = 0.5
+
+
+def _best_chain(context: dict[str, Any], rng: random.Random, learned: list[TaskFrame], blocked: set[str],
+                focus: list[str], avoid: list[str], target: int,
+                near_verbs: set[str]) -> tuple[float, TaskFrame] | None:
+    """The best-scoring long-horizon task built from the library (chains.py), or None.
+
+    Scored like single tasks (seeded noise, focus, difficulty against the curriculum's target) plus how much of
+    it is learnable now (its steps are learned skills) and minus how often earlier chains used its parts. Chains
+    are offered while they make up less than `CHAIN_SHARE_MAX` of the library, so every few tasks once the parts
+    exist, and their length grows with the library: three-part chains only once six single skills exist.
+    """
+    from roboskill.agents.offline.chains import chain_candidates, learnable_fraction
+
+    singles = [f for f in learned if not f.then]
+    chains = [f for f in learned if f.then]
+    if len(singles) < 2 or len(chains) >= CHAIN_SHARE_MAX * (len(learned) + 1):
+        return None
+    learned_sigs = {f.signature() for f in learned}
+    done = {"|".join(sorted(p.signature() for p in c.parts())) for c in chains}  # the same parts in another order
+    used = Counter(p.signature() for c in chains for p in c.parts())
+    best: tuple[float, TaskFrame] | None = None
+    for chain in chain_candidates(rng, learned):
+        parts = chain.parts()
+        if chain.signature() in blocked or (len(parts) > 2 and len(singles) < 6):
+            continue
+        if "|".join(sorted(p.signature() for p in parts)) in done:
+            continue
+        if any(_matches(p, a) for p in parts for a in avoid if a):
+            continue
+        frac = learnable_fraction(chain, learned_sigs)
+        if frac < MIN_LEARNABLE:
+            continue
+        score = rng.random() * 1.5 + CHAIN_LEARNABLE_WEIGHT * frac + (1.0 if frac >= 1.0 else 0.0)
+        if focus:
+            score += 4.0 if any(_matches(p, f) for p in parts for f in focus if f) else 0.0
+        score -= 0.6 * abs(chain.difficulty - target)
+        score -= PART_REUSE_PENALTY * sum(used[p.signature()] for p in parts)
+        if near_verbs:  # the last proposal was "too similar": a chain of the same verbs would be too
+            score -= 3.0 * bool({p.verb for p in parts} & near_verbs)
+        if best is None or score > best[0]:
+            best = (score, chain)
+    return best
+
+
+def _chain_description(frame: TaskFrame, context: dict[str, Any], rng: random.Random, n: int = 8) -> str:
+    """Of `n` phrasings of a chain, the one sharing the fewest 2-4-grams with the library's descriptions; at most
+    a place clause is added (a reason or situation could read as one more step)."""
+    used: set[tuple[str, ...]] = set()
+    for rec in (context.get("learned_skills") or []) + (context.get("rejected") or []):
+        if isinstance(rec, dict):
+            used |= _grams(str(rec.get("description", "")))
+    words = _used_words(context)
+    options = []
+    for _ in range(n):
+        nouns = grammar.frame_nouns(frame, rng)
+        dom = DOMAINS.get(grammar.frame_domain(frame, nouns) or "")
+        place = (_least_used(dom.places, words, rng) if dom else _least_used(CONTEXTS, words, rng)) \
+            if rng.random() < 0.7 else None
+        options.append(grammar.chain_sentence(frame, rng, place))
+    scores = [len(_grams(d) & used) / max(len(_grams(d)), 1) for d in options]
+    return options[min(range(n), key=lambda i: (scores[i], i))]

@@ -27,6 +27,10 @@ _LOOSE_Y = (-0.2, 0.2)
 _BASE = (-0.6, 0.0)
 _REACH_XY = (0.32, 0.78)  # horizontal reach from the robot base at table height (sim/validation.py model)
 _MIN_GAP = 0.12
+# Loose objects next to a drawer cabinet start near the robot: an open drawer reaches 33 cm out of the cabinet,
+# and a block 10 cm in front of its handle was knocked or the drawer pushed shut by the hand grasping the block
+# (open, put a block in, close: 50 % of 12 starts with the block at x = -0.12 .. 0, 100 % at x = -0.19).
+_NEAR_ROBOT_X = (-0.2, -0.13)
 MARKER_NAME = "target"
 GRIP_LIMIT = 0.075  # widest graspable width (m): the Panda's gripper opens 8 cm
 
@@ -109,9 +113,16 @@ def _articulated_entry(ref: ObjRef, frame: TaskFrame, placement: dict[str, Any])
 
 
 def _articulated_spot(ref: ObjRef, rng: random.Random) -> tuple[float, float]:
-    """Big furniture stands at the far edge of the workspace; small devices closer to the middle."""
+    """Big furniture stands at the far edge of the workspace; small devices closer to the middle.
+
+    A drawer cabinet always stands at the same spot, as furniture does: a learned skill that drops something
+    into one of its drawers at a position then works in every scene with the cabinet, so it can be reused as a
+    step of a longer task (a position is not renamed by a binding)."""
     key = ref.type.key
-    if key in ("drawer_cabinet", "door_cabinet"):
+    if key == "drawer_cabinet":
+        _ = (rng.uniform(0.28, 0.33), rng.uniform(-0.06, 0.06))  # keep the rest of the seeded layout unchanged
+        return 0.3, 0.0
+    if key == "door_cabinet":
         return rng.uniform(0.28, 0.33), rng.uniform(-0.06, 0.06)
     if key == "sliding_door":  # thin frame: its handle must stay within reach (x <= ~0.2)
         return rng.uniform(0.1, 0.15), rng.uniform(-0.06, 0.06)
@@ -183,8 +194,10 @@ def build_chain_scene(frame: TaskFrame, rng: random.Random, *, name: str, descri
         b = ref.type.key in ("drawer_cabinet", "door_cabinet", "sliding_door")
         big = big or b
         spots.append((x, y, 0.3 if b else 0.15))
-    loose_x = (-0.12, 0.02) if big else (-0.1, 0.14)
-    loose_y = (-0.27, 0.27)
+    # the single-task ranges: the gripper places and pushes accurately there (toward y = +-0.25 it drifts by cm)
+    drawers = any(r.type.key == "drawer_cabinet" for r in arts.values())
+    loose_x = _NEAR_ROBOT_X if drawers else (-0.12, 0.0) if big else _LOOSE_X
+    loose_y = (-0.22, 0.22)
     movers: dict[str, tuple[float, float]] = {}  # pushed objects: their offsets
     for part in parts:
         if part.verb in ("push", "slide") and part.dest is None and part.relation != "target":
@@ -205,7 +218,10 @@ def build_chain_scene(frame: TaskFrame, rng: random.Random, *, name: str, descri
                 continue
             if any(math.hypot(x - a, y - b) < need for a, b, need in spots):
                 continue
-            if any(math.hypot(x - q[0], y - q[1]) < max(0.12, own + w + 0.04) for _, w, q in loose):
+            if (dx, dy) != (0.0, 0.0) and any(_segment_gap((a, b), (x, y), (x + dx, y + dy)) < need
+                                              for a, b, need in spots):
+                continue  # a pushed object never ends against the furniture (a puck pushed into the button)
+            if any(math.hypot(x - q[0], y - q[1]) < max(0.11, own + w + 0.04) for _, w, q in loose):
                 continue
             if any(_segment_gap((x, y), a, b) < own + 0.08 for a, b in segments):
                 continue  # never where another object will be pushed through
@@ -246,7 +262,7 @@ def build_scene_dict(frame: TaskFrame, rng: random.Random, *, name: str, descrip
         # furniture occupies a big footprint: keep loose objects in front of (robot side of) it
         taken.append((x, y))
         big = art.type.key in ("drawer_cabinet", "door_cabinet", "sliding_door")
-        loose_x = (-0.12, 0.0) if big else _LOOSE_X
+        loose_x = _NEAR_ROBOT_X if art.type.key == "drawer_cabinet" else (-0.12, 0.0) if big else _LOOSE_X
         loose_y = (-0.25, 0.25)
         gap = 0.3 if big else 0.15
     else:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roboskill.agents.offline.frames import ObjRef, TaskFrame
+from roboskill.agents.offline.reuse import Unit
 from roboskill.agents.offline.rewards import RewardParams, Term, render_reward, render_success
 from roboskill.agents.offline.scenes import MARKER_NAME, _xy, goal_offset
 
@@ -27,6 +28,9 @@ CONTRACT_PRIMITIVES: dict[str, tuple[str, ...]] = {
     "close": ("joint", "fraction"), "press": ("object",), "rotate": ("joint", "angle", "fraction"),
 }
 _LEARNER_CYCLE = {"trajopt": "primitive", "primitive": "trajopt", "rl": "trajopt"}
+#: Where the close primitive is sent: all the way. A goal "closed" allows at most 0.1 open; aimed at 0.1, the
+#: drawer stopped at 0.12 in every start (the primitive stops just short of its target), so none was closed.
+CLOSE_TO = 0.0
 
 
 @dataclass
@@ -205,7 +209,7 @@ def specs_for(frame: TaskFrame, b: Binding) -> list[SubSpec]:
                           Term("success_bonus", "success_bonus", 3.0, 0.0, {})], success),
             primitive=prim, learner="primitive", horizon=100))
         if frame.then_close and b.joint:
-            chain.append(_joint_spec(b, "close", 0.1, frame))
+            chain.append(_joint_spec(b, "close", CLOSE_TO, frame))
         return chain
     if v in ("push", "slide"):
         if frame.relation == "target" or frame.dest is not None:
@@ -231,7 +235,7 @@ def specs_for(frame: TaskFrame, b: Binding) -> list[SubSpec]:
                           Term("success_bonus", "success_bonus", 2.0, 0.0, {})], success),
             primitive=prim, learner="trajopt", horizon=100)]
     if v in ("open", "close"):
-        target = float(frame.amount or 0.9) if v == "open" else 0.1
+        target = float(frame.amount or 0.9) if v == "open" else CLOSE_TO
         return [_joint_spec(b, v, target, frame)]
     if v == "press":
         assert b.joint is not None
@@ -517,14 +521,164 @@ def _previous(context: dict[str, Any]) -> list[dict[str, Any]]:
     return [p for p in prev if isinstance(p, dict)] if isinstance(prev, list) else []
 
 
+# ------------------------------------------------------------------------------------------ reuse
+def _scene_categories(scene: Any) -> dict[str, str]:
+    """Scene object name -> goal category (articulated kind, asset name or primitive shape)."""
+    out: dict[str, str] = {}
+    for o in _scene_objects(scene):
+        kind = o.get("kind")
+        if kind == "articulated":
+            out[str(o.get("name"))] = str(o.get("articulation"))
+        elif kind == "asset":
+            stem = str(o.get("asset", "")).replace("\\", "/").rsplit("/", 1)[-1]
+            out[str(o.get("name"))] = stem.rsplit(".", 1)[0] if stem.endswith((".urdf", ".obj")) else stem
+        else:
+            out[str(o.get("name"))] = str(o.get("shape", "box"))
+    return out
+
+
+def _scene_names(scene: Any, names: Any) -> set[str]:
+    """Every object, link and joint name of the scene (what a binding may leave as it is)."""
+    out = {"table"} | {str(o.get("name")) for o in _scene_objects(scene)}
+    for o in _scene_objects(scene):
+        for j in o.get("initial_joints") or {}:
+            out.add(f"{o.get('name')}.{j}")
+    if isinstance(names, dict):
+        for key in ("joints", "links", "objects"):
+            for entry in names.get(key) or []:
+                if isinstance(entry, dict) and entry.get("name"):
+                    out.add(str(entry["name"]))
+    return out
+
+
+def _acted(cond: dict[str, Any]) -> str | None:
+    """The name a condition is about (what its step moves)."""
+    if cond.get("kind") == "ee_near":
+        return str(cond.get("target"))
+    for f in ("object", "joint", "a"):
+        if isinstance(cond.get(f), str):
+            return str(cond[f])
+    return None
+
+
+def _part_needs(part: TaskFrame, b: Binding, goal: Any, text: str) -> list[dict[str, Any]]:
+    """The end conditions of one part of the task: the task goal's conditions about what the part moves (the
+    goal is the truth), else the ones this model's goal writer would write for the part."""
+    acted = {b.obj} | ({b.joint} if b.joint and part.obj.type.source == "articulated" else set())
+    conds = goal.get("conditions") if isinstance(goal, dict) else None
+    if isinstance(conds, list):
+        mine = [c for c in conds if isinstance(c, dict) and _acted(c) in acted]
+        if part.then_close and b.joint:
+            mine += [c for c in conds if isinstance(c, dict) and c.get("joint") == b.joint and c not in mine]
+        if mine:
+            return mine
+    from roboskill.agents.offline.goals import goal_from_frame
+
+    return goal_from_frame(part, part.text or text)["conditions"]
+
+
+def units_for(frame: TaskFrame, scene: Any, goal: Any, text: str) -> list[tuple[list[Unit], list[SubSpec]]]:
+    """Per part of the task: the ways to cut it into skill-level units (first the whole part as one unit, then,
+    for a compound put-inside, its open / put / close units), and the part's sub-task specs."""
+    out: list[tuple[list[Unit], list[SubSpec]]] = []
+    seen: set[str] = set()
+    for part in frame.parts():
+        b = bind(part, scene)
+        specs = specs_for(part, b)
+        for spec in specs:  # a chain may grasp one object twice: sub-task names stay unique
+            base, n = spec.name, 2
+            while spec.name in seen:
+                spec.name, n = f"{base}_{n}", n + 1
+            seen.add(spec.name)
+        needs = _part_needs(part, b, goal, text)
+        whole = Unit(part.verb, f"reuse_{specs[-1].name}", needs, [s.name for s in specs])
+        units = [whole]
+        if part.verb == "put_inside" and b.joint and (part.steps or part.then_close) and b.container:
+            names = [s.name for s in specs]
+            lo = 1 if "open" in part.steps else 0
+            hi = len(specs) - (1 if part.then_close else 0)
+            if lo:
+                units.append(Unit("open", f"reuse_{names[0]}",
+                                  [{"kind": "joint_fraction", "joint": b.joint, "at_least": 0.6}], names[:1]))
+            units.append(Unit("put_inside", f"reuse_{names[hi - 1]}",
+                              [{"kind": "inside", "object": b.obj, "container": b.container}], names[lo:hi]))
+            if part.then_close:
+                closed = [c for c in needs if c.get("kind") == "joint_fraction" and c.get("at_most") is not None]
+                units.append(Unit("close", f"reuse_{names[-1]}",
+                                  closed[:1] or [{"kind": "joint_fraction", "joint": b.joint, "at_most": 0.15}],
+                                  names[-1:]))
+        out.append((units, specs))
+    return out
+
+
+def plan_reuse(context: dict[str, Any], frame: TaskFrame, repairs: list[str]) -> tuple[list[SubSpec], dict[str, dict[str, Any]]]:
+    """The task's sub-task specs and, per first spec name of a reused unit, the skill call that replaces the
+    unit's specs: {spec name: {"unit": Unit, "skill": offered entry, "bind": {...}}}.
+
+    Only skills offered in `reusable_skills` are considered, nearest first, minus those that already failed
+    here (`failed_skills`); a unit the last evaluation found unmet is learned again rather than reused again.
+    """
+    from roboskill.agents.offline.reuse import NAME_FIELDS, failed_skills, match
+
+    task = context.get("task") if isinstance(context.get("task"), dict) else {}
+    text = str(task.get("description") or "")
+    scene = context.get("scene")
+    per_part = units_for(frame, scene, context.get("goal"), text)
+    specs = [s for _, part_specs in per_part for s in part_specs]
+    offered = [s for s in context.get("reusable_skills") or [] if isinstance(s, dict) and s.get("name")]
+    if not offered:
+        return specs, {}
+    banned = failed_skills(context, repairs)
+    unmet = " ".join(re.findall(r"not met in \d+ of \d+ failed episodes: ([^\n]*)", str(context.get("reflection") or "")))
+    categories = _scene_categories(scene)
+    goal = context.get("goal")
+    if isinstance(goal, dict):
+        for o in goal.get("objects") or []:
+            if isinstance(o, dict) and o.get("name") and o.get("category"):
+                categories.setdefault(str(o["name"]), str(o["category"]))
+    names = _scene_names(scene, context.get("names"))
+    calls: dict[str, dict[str, Any]] = {}
+    for units, _ in per_part:
+        whole, pieces = units[0], units[1:]
+        for unit in [whole, *pieces]:
+            if any(n in calls or n in {x for c in calls.values() for x in c["unit"].spec_names} for n in unit.spec_names):
+                continue  # already covered by the whole part's skill
+            suspect = any(re.search(rf"\b{re.escape(str(c[f]))}\b", unmet) for c in unit.needs for f in NAME_FIELDS
+                          if isinstance(c.get(f), str))
+            for skill in offered:
+                if skill["name"] in banned or (suspect and context.get("previous_candidates")):
+                    continue
+                binding = match(unit, skill, categories, names)
+                if binding is not None:
+                    calls[unit.spec_names[0]] = {"unit": unit, "skill": skill, "bind": binding}
+                    break
+    return specs, calls
+
+
+def _skill_subtask(call: dict[str, Any], specs: list[SubSpec]) -> dict[str, Any]:
+    unit, skill = call["unit"], call["skill"]
+    horizon = sum(s.horizon for s in specs if s.name in unit.spec_names) or 80
+    does = str(skill.get("does") or "").strip().rstrip(".")
+    return {"name": unit.label, "description": f"Reuse the learned skill {skill['name']!r}" + (f": {does}." if does else "."),
+            "learner": "skill", "skill": {"name": str(skill["name"]), "bind": dict(call["bind"])}, "primitive": None,
+            "success_code": None, "reward_code": None, "horizon": max(1, min(2000, horizon))}
+
+
 def write(context: dict[str, Any], rng: random.Random, frame: TaskFrame, task_name: str,
           repairs: list[str]) -> dict[str, Any]:
-    """RewardCandidates dict for the reward-writer context (keys per prompts/reward_writer.md)."""
+    """RewardCandidates dict for the reward-writer context (keys per prompts/reward_writer.md).
+
+    Steps a verified library skill already does (`reusable_skills`, matched by `reuse.match`) become one
+    `skill` sub-task each, bound to this scene's names, in every candidate; the candidates differ only in the
+    steps that are learned here. Candidates that come out identical are written once: training the same plan
+    twice buys nothing.
+    """
     k = context.get("k", 1)
     k = int(k) if isinstance(k, (int, float)) and k >= 1 else 1
     scene = context.get("scene")
     b = bind(frame, scene)
-    specs = specs_for(frame, b)
+    specs, calls = plan_reuse(context, frame, repairs)
+    reused_specs = {n for c in calls.values() for n in c["unit"].spec_names}
     prims = available_primitives(context)
     scene_xy = {str(o.get("name")): xy for o in _scene_objects(scene) if (xy := _xy(o)) is not None}
     previous = _previous(context)
@@ -546,6 +700,10 @@ def write(context: dict[str, Any], rng: random.Random, frame: TaskFrame, task_na
     for j in range(k):
         subtasks = []
         for spec in specs:
+            if spec.name in calls:
+                subtasks.append(_skill_subtask(calls[spec.name], specs))
+            if spec.name in reused_specs:
+                continue
             base_params = spec.params
             prev = prev_subs.get(spec.name)
             if prev is not None:
@@ -580,7 +738,9 @@ def write(context: dict[str, Any], rng: random.Random, frame: TaskFrame, task_na
                                    "horizon": spec.horizon if learner != "rl" else max(spec.horizon, 100)}
             sub["reward_code"] = render_reward(params) if learner in ("trajopt", "rl") else None
             subtasks.append(sub)
-        candidates.append({"task_name": task_name, "subtasks": subtasks})
+        candidate = {"task_name": task_name, "subtasks": subtasks}
+        if candidate not in candidates:
+            candidates.append(candidate)
     return {"candidates": candidates}
 
 
