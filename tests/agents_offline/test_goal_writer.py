@@ -61,3 +61,19 @@ def test_every_goal_object_is_named_in_the_conditions_and_categorised() -> None:
 def test_setting_clauses_of_the_offline_proposer_do_not_cause_refusals() -> None:
     goal = _answer("While the dough proves, grasp a red block and pick it up at the bakery counter.").goal
     assert goal is not None and goal.conditions[0].kind == "lifted"
+
+
+@pytest.mark.parametrize("text, direction", [
+    ("Roll the red ball about twelve centimetres to the robot's right.", "right"),
+    ("Slide the green block about ten centimetres over to the robot's right side.", "right"),
+    ("Push the blue cube roughly ten centimetres towards the robot's left hand side.", "left"),
+])
+def test_a_learn_instruction_is_read_from_its_text_not_its_cut_off_name(text: str, direction: str) -> None:
+    """`learn` names a task by the first 60 characters of its slug; 'to_the_robot_s_ri' lost the direction and the
+    goal said left for a roll to the right (a substituted task, found by the fidelity bench)."""
+    from roboskill.agents import proposer
+
+    proposal = proposer.proposal_from_instruction(text).model_dump()
+    assert len(proposal["name"]) < len(text)  # the name really is cut off
+    goal = GoalAnswer.model_validate(write_goal({"task": proposal})).goal
+    assert goal is not None and goal.conditions[0].direction == direction

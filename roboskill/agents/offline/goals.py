@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from roboskill.agents.offline.frames import ObjRef, TaskFrame
-from roboskill.agents.offline.parser import _amounts, _find_objects, _verb, parse_record
+from roboskill.agents.offline.parser import _amounts, _find_objects, _verb, parse_record, slug_of
 from roboskill.agents.offline.scenes import MARKER_NAME
 from roboskill.agents.offline.vocab import COLORS, SIZES, types_from_catalog
 
@@ -189,6 +189,8 @@ def write_goal(context: dict[str, Any]) -> dict[str, Any]:
     text = digits_for_words(task_core(str(task.get("description") or "")))
     text = re.sub(r"\bafter that\b", "then", text, flags=re.IGNORECASE)  # "that" here is no article of an object
     name = task.get("name") if isinstance(task.get("name"), str) else None
+    if name and slug_of(name, str(task.get("description") or "")):
+        name = None  # `learn` names the user's instruction by its (cut-off) slug: the instruction itself is the task
     types = types_from_catalog(context.get("catalog"))
     lowered = f"{text} {(name or '').replace('_', ' ')}".lower()
     missing = unsupported_words(mask_known_objects(lowered, types))

@@ -172,7 +172,7 @@ def parse_task(text: str, *, name: str | None = None, objects: list[str] | None 
     if chain is not None:  # "open the drawer, then push the puck left, and finally ...": the sentence names every part
         return chain
     candidates = []
-    if name:
+    if name and not slug_of(name, text or ""):
         candidates.append(name.replace("_", " ").replace(".", " ").lower())
     candidates.append((text or "").lower())
     desc = (text or "").lower()
@@ -185,6 +185,15 @@ def parse_task(text: str, *, name: str | None = None, objects: list[str] | None 
         frame = _parse_one(" ".join(candidates), desc, objects, types, fallback=True)
     assert frame is not None
     return frame
+
+
+def slug_of(name: str, text: str) -> bool:
+    """Whether `name` is just the (possibly truncated) slug of `text`, as `learn` names a user's instruction: then the
+    text is the task, and its cut-off slug must not be read first ("..._to_the_robot_s_ri" lost "right" and the
+    frame defaulted to left: a substituted task)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    stem = name.lower().strip("_")
+    return bool(stem) and slug.startswith(stem)
 
 
 def _parse_one(source: str, desc: str, objects: list[str] | None, types: list[ObjectType],
