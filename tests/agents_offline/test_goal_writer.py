@@ -64,9 +64,9 @@ def test_setting_clauses_of_the_offline_proposer_do_not_cause_refusals() -> None
 
 
 @pytest.mark.parametrize("text, direction", [
-    ("Roll the red ball about twelve centimetres to the robot's right.", "right"),
-    ("Slide the green block about ten centimetres over to the robot's right side.", "right"),
-    ("Push the blue cube roughly ten centimetres towards the robot's left hand side.", "left"),
+    ("Please roll the small blue ball roughly eleven centimetres towards the robot's right.", "right"),
+    ("Slide the green block by approximately nine centimetres over to the robot's right side.", "right"),
+    ("Push the orange cube roughly eight centimetres out towards the robot's left hand side.", "left"),
 ])
 def test_a_learn_instruction_is_read_from_its_text_not_its_cut_off_name(text: str, direction: str) -> None:
     """`learn` names a task by the first 60 characters of its slug; 'to_the_robot_s_ri' lost the direction and the
