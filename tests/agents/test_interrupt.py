@@ -209,8 +209,11 @@ def _learn(home: Path, *args: str) -> tuple[subprocess.Popen, Path]:
     env = dict(os.environ, ROBOSKILL_HOME=str(home), OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1")
     log = home / f"out{len(list(home.glob('out*')))}.txt"
     with log.open("w") as out:
+        # a terminal's Ctrl-C reaches a foreground process; pytest started in the background by a script has SIGINT
+        # ignored, the child would inherit that, and roboskill rightly keeps a signal its parent chose to ignore
         proc = subprocess.Popen([sys.executable, "-m", "roboskill.cli.main", "learn", *args, "--no-live"],
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
+                                stdout=out, stderr=subprocess.STDOUT, env=env,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     return proc, log
 
 
