@@ -309,8 +309,14 @@ def push(m: Mover, object: str, target: Any = None, direction: list[float] | Non
         yaw = None  # keep the wrist where it is (some push yaws run the wrist into its limit)
         z = z_push if attempt % 2 == 0 else max(0.008, z_push - 0.006)
         ee = m.robot.ee_position()
-        m.goto([ee[0], ee[1], max(ee[2], hi[2] + 0.04)], None, CLOSED, tol=0.02, max_steps=20)
-        m.goto([pre[0], pre[1], hi[2] + 0.04], yaw, CLOSED, tol=0.012, max_steps=60)
+        travel_z = max(ee[2], hi[2] + 0.04)
+        m.goto([ee[0], ee[1], travel_z], None, CLOSED, tol=0.02, max_steps=20)
+        # travel at that height, then come down over the pre-push point: a diagonal descent from where the
+        # last primitive left the hand (e.g. just above a drawer handle it let go of) caught the handle and
+        # pushed the drawer shut on the way
+        m.goto([pre[0], pre[1], travel_z], yaw, CLOSED, tol=0.012, max_steps=60)
+        if travel_z > hi[2] + 0.045:
+            m.goto([pre[0], pre[1], hi[2] + 0.04], yaw, CLOSED, tol=0.012, max_steps=30)
         m.goto([pre[0], pre[1], z], yaw, CLOSED, tol=0.01, max_steps=30, speed=0.6)
         still, last = 0, obj.copy()
         for _ in range(160):
