@@ -54,9 +54,9 @@ LONG_TASKS: tuple[LongTask, ...] = (
     LongTask("tidy_and_press", "Put the red block on the plate, then push the puck 10 cm to the left, and finally "
                                "press the button.",
              ("Put the blue block on the plate.", "Push the puck 10 cm to the left.", "Press the button.")),
-    LongTask("open_push_place", "Open the top drawer, then push the puck 10 cm to the left, and finally put the "
-                                "red block on the plate.",
-             ("Open the top drawer.", "Push the puck 10 cm to the left.", "Put the blue block on the plate.")),
+    LongTask("push_place_open", "Push the puck 10 cm to the left, then put the red block on the plate, and finally "
+                                "open the top drawer.",
+             ("Push the puck 10 cm to the left.", "Put the blue block on the plate.", "Open the top drawer.")),
 )
 
 

@@ -120,7 +120,7 @@ def category(ref: ObjRef) -> str:
 _NOT_OBJECTS = frozenset("""left right front back side top bottom middle centre center edge corner table robot gripper hand
 arm base way turn half quarter air target goal spot marker area position place start end other first second third one
 it them others cm mm centimetres centimeters metres meters degrees bit little tabletop surface workspace good further
-distance few couple stack tower two-level firm grip fingertips was is are were""".split())
+distance few couple stack tower two-level firm grip fingertips was is are were rest""".split())
 #: Spelled-out numbers a person writes before a unit ("ten centimetres").
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                  "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,

@@ -126,8 +126,8 @@ def _articulated_spot(ref: ObjRef, rng: random.Random) -> tuple[float, float]:
         return rng.uniform(0.28, 0.33), rng.uniform(-0.06, 0.06)
     if key == "sliding_door":  # thin frame: its handle must stay within reach (x <= ~0.2)
         return rng.uniform(0.1, 0.15), rng.uniform(-0.06, 0.06)
-    if key == "lid_box":
-        return rng.uniform(0.15, 0.22), rng.uniform(-0.1, 0.1)
+    if key == "lid_box":  # an open lid's handle stands 30 cm high and 8 cm behind the box: out of reach past x = 0.18
+        return rng.uniform(0.12, 0.17), rng.uniform(-0.1, 0.1)
     return rng.uniform(0.08, 0.18), rng.uniform(-0.12, 0.12)
 
 
@@ -156,6 +156,17 @@ def _chain_initial_joint(ref: ObjRef, parts: list[TaskFrame]) -> float:
     return 0.0
 
 
+#: Half the width of each articulated kind as generated with default params (m), for chain layouts.
+_DEVICE_HALF_WIDTH = {"drawer_cabinet": 0.18, "door_cabinet": 0.16, "sliding_door": 0.21, "lid_box": 0.12,
+                      "button": 0.05, "knob": 0.05, "lever": 0.06}
+
+
+def _clearance(device_half: float, own: float) -> float:
+    """Centre distance a loose object keeps from an articulated one: both footprints and a 4 cm margin, and
+    30 cm from big furniture (its doors and drawers swing or slide out towards the robot)."""
+    return max(device_half + own + 0.04, 0.3 if device_half >= 0.15 else 0.0)
+
+
 def build_chain_scene(frame: TaskFrame, rng: random.Random, *, name: str, description: str = "") -> dict[str, Any]:
     """A SceneSpec dict holding every object of every part of a chain, once each.
 
@@ -166,7 +177,7 @@ def build_chain_scene(frame: TaskFrame, rng: random.Random, *, name: str, descri
     """
     parts = frame.parts()
     objects: list[dict[str, Any]] = []
-    spots: list[tuple[float, float, float]] = []  # x, y, clearance each needs around it
+    spots: list[tuple[float, float, float]] = []  # x, y, half width of each articulated object
     arts: dict[str, ObjRef] = {}
     joints: dict[str, dict[str, float]] = {}
     for ref in frame.refs():
@@ -193,7 +204,7 @@ def build_chain_scene(frame: TaskFrame, rng: random.Random, *, name: str, descri
         objects.append(entry)
         b = ref.type.key in ("drawer_cabinet", "door_cabinet", "sliding_door")
         big = big or b
-        spots.append((x, y, 0.3 if b else 0.15))
+        spots.append((x, y, _DEVICE_HALF_WIDTH.get(ref.type.key, 0.06)))
     # the single-task ranges: the gripper places and pushes accurately there (toward y = +-0.25 it drifts by cm)
     drawers = any(r.type.key == "drawer_cabinet" for r in arts.values())
     loose_x = _NEAR_ROBOT_X if drawers else (-0.12, 0.0) if big else _LOOSE_X
@@ -211,26 +222,24 @@ def build_chain_scene(frame: TaskFrame, rng: random.Random, *, name: str, descri
             continue
         own = _half_width(ref)
         dx, dy = movers.get(key, (0.0, 0.0))
-        best = None
+        best, best_slack = None, -math.inf
         for _ in range(400):
             x, y = rng.uniform(*loose_x), rng.uniform(*loose_y)
             if not (reachable_xy(x, y) and reachable_xy(x + dx, y + dy)):
                 continue
-            if any(math.hypot(x - a, y - b) < need for a, b, need in spots):
-                continue
-            if (dx, dy) != (0.0, 0.0) and any(_segment_gap((a, b), (x, y), (x + dx, y + dy)) < need
-                                              for a, b, need in spots):
-                continue  # a pushed object never ends against the furniture (a puck pushed into the button)
-            if any(math.hypot(x - q[0], y - q[1]) < max(0.11, own + w + 0.04) for _, w, q in loose):
-                continue
-            if any(_segment_gap((x, y), a, b) < own + 0.08 for a, b in segments):
-                continue  # never where another object will be pushed through
-            if (dx, dy) != (0.0, 0.0) and any(_segment_gap(q, (x, y), (x + dx, y + dy)) < own + w + 0.04
-                                              for _, w, q in loose):
-                continue  # nor push this one through another
-            best = (x, y)
-            break
-        if best is None:
+            # slack: how far the spot is from breaking its tightest clearance (>= 0: every clearance kept)
+            gaps = [math.hypot(x - a, y - b) - _clearance(half, own) for a, b, half in spots]
+            gaps += [math.hypot(x - q[0], y - q[1]) - max(0.11, own + w + 0.05) for _, w, q in loose]
+            gaps += [_segment_gap((x, y), a, b) - (own + 0.08) for a, b in segments]  # not on another's push path
+            if (dx, dy) != (0.0, 0.0):  # nor pushed through another object, or into a device
+                gaps += [_segment_gap((a, b), (x, y), (x + dx, y + dy)) - _clearance(half, own) for a, b, half in spots]
+                gaps += [_segment_gap(q, (x, y), (x + dx, y + dy)) - (own + w + 0.04) for _, w, q in loose]
+            slack = min(gaps, default=1.0)
+            if slack > best_slack:
+                best, best_slack = (x, y), slack
+            if slack >= 0:
+                break
+        if best is None:  # nothing reachable was drawn: the single-task fallback
             best = _free_spot(rng, [(a, b) for a, b, _ in spots] + [q for _, _, q in loose], loose_x, loose_y)
         if (dx, dy) != (0.0, 0.0):
             segments.append((best, (best[0] + dx, best[1] + dy)))
