@@ -200,3 +200,13 @@ def test_a_reused_skill_that_failed_here_is_learned_again() -> None:
     answer = ask("reward_writer", ctx)
     for calls in _calls(answer):
         assert [c[1] for c in calls] == ["open_top_drawer", "close_top_drawer"]
+
+
+def test_a_plan_of_reused_skills_that_failed_as_a_whole_is_learned_next() -> None:
+    first = ask("reward_writer", _writer_context(STORE, [OPEN, PUT, CLOSE]))
+    previous = [c.model_dump(mode="json") for c in first.candidates]
+    ctx = _writer_context(STORE, [OPEN, PUT, CLOSE], previous_candidates=previous,
+                          critic_feedback="Best candidate 0 reaches 60% success (needs 80%).")
+    answer = ask("reward_writer", ctx)
+    assert _calls(answer) == [[]] * len(answer.candidates)  # nothing names the failing step: no skill is trusted
+    assert all(s.learner != "skill" for c in answer.candidates for s in c.subtasks)

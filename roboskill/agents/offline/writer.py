@@ -652,6 +652,13 @@ def plan_reuse(context: dict[str, Any], frame: TaskFrame, repairs: list[str]) ->
                 if binding is not None:
                     calls[unit.spec_names[0]] = {"unit": unit, "skill": skill, "bind": binding}
                     break
+    mine = sorted((c["unit"].label, c["skill"]["name"]) for c in calls.values())
+    for cand in _previous(context):
+        subs = [sub for sub in cand.get("subtasks") or [] if isinstance(sub, dict)]
+        before = sorted((str(sub.get("name")), str((sub.get("skill") or {}).get("name"))) for sub in subs
+                        if sub.get("learner") == "skill")
+        if mine and before == mine and all(sub.get("learner") == "skill" for sub in subs):
+            return specs, {}  # this very plan of reused skills failed here, for no step we can name: learn it all
     return specs, calls
 
 
