@@ -76,14 +76,16 @@ class Params:
 
 
 def params_for(mode: Any) -> Params:
-    """full: every long task at the product's budgets (20 starts), a 50-task loop; quick fits in ~20 minutes of
-    a 2-core machine; smoke is the smallest run that still goes through every part."""
+    """full: every long task at the product's budgets (20 starts), a 50-task loop; quick: every long task at
+    10 starts and a short loop (about an hour on 2 busy cores: learning a chain's push by trajectory optimisation
+    from scratch runs candidates to their time limit); smoke is the smallest run that still goes through every
+    part (2-3 minutes)."""
     from roboskill.config import BudgetSettings
 
     if mode.smoke:
         return Params(("drawer_store",), 2, 5.0, 1, 1, 2, 5.0, 2, 1)
     if mode.quick:
-        return Params(tuple(t.id for t in LONG_TASKS), 10, 30.0, 2, 2, 8, 20.0, 5, 2)
+        return Params(tuple(t.id for t in LONG_TASKS), 10, 30.0, 2, 2, 6, 20.0, 5, 1)
     b = BudgetSettings()
     return Params(tuple(t.id for t in LONG_TASKS), b.eval_episodes, b.train_budget_s, b.candidates_per_iteration,
                   b.max_iterations_per_task, 50, b.train_budget_s, b.eval_episodes, b.max_iterations_per_task)

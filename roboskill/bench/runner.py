@@ -63,7 +63,7 @@ _REGISTRY: dict[str, tuple[str, str, bool]] = {
 TIME_LIMITS = {
     "smoke": {name: 300 for name in BENCH_NAMES},
     "quick": {"sim": 240, "learn": 480, "external": 480, "loop": 480, "diversity": 240, "memory": 300, "distill": 480,
-              "fidelity": 1800, "compose": 1800},
+              "fidelity": 1800, "compose": 4800},
     "full": {**{name: 3 * 3600 for name in BENCH_NAMES}, "fidelity": 12 * 3600, "compose": 6 * 3600},
 }
 #: Wall-clock limit (s) for a whole `bench all` run, by mode (`all --quick` must fit in 20 minutes).
