@@ -12,6 +12,7 @@ from varied starts, by the new task's goal, like any other candidate.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from roboskill.tools.plan import ReusedSkill, SkillPlan
@@ -38,18 +39,41 @@ def goal_conditions(goal: Any) -> list[dict[str, Any]]:
     return [{"kind": c.kind, **c.model_dump(mode="json", exclude_defaults=True)} for c in goal.conditions]
 
 
+#: Where one step of a multi-step instruction ends and the next begins (", then", ", and finally", "; then").
+_STEP_SPLIT = re.compile(r"\s*;\s*(?:and\s+)?(?:then\s+|finally\s+)?|,\s*(?:and\s+)?(?:then|finally|next|afterwards)\b,?\s*",
+                         re.IGNORECASE)
+
+
+def step_queries(description: str) -> list[str]:
+    """The steps of a multi-step instruction, each a library query of its own (empty for a one-step one)."""
+    steps = [s.strip(" ,.;:") for s in _STEP_SPLIT.split(description or "")]
+    steps = [s for s in steps if len(s.split()) >= 2]
+    return steps if len(steps) >= 2 else []
+
+
 def reusable_skills(library: Any, description: str, k: int = MAX_REUSABLE) -> list[dict[str, Any]]:
     """The nearest verified skills as the writer reads them: name, what it does, its goal's action and end
     conditions, the names it acts on (to bind). Why the conditions: a summary such as "the drawer is open" does
-    not say how far open, and a step may only reuse a skill whose end state is at least what the step needs."""
+    not say how far open, and a step may only reuse a skill whose end state is at least what the step needs.
+
+    A multi-step instruction ("open the drawer, then push the puck, and finally ...") is also looked up step by
+    step, the nearest skill of each step first: looked up whole, it finds other long tasks worded like it
+    before the one-step skills that do its steps."""
+    queries = step_queries(description)
     try:
-        similar = library.similar_successful(description, k=k * 2, min_success_rate=MIN_SUCCESS)
+        lists = [library.similar_successful(q, k=2, min_success_rate=MIN_SUCCESS) for q in queries]
+        lists.append(library.similar_successful(description, k=k * 2, min_success_rate=MIN_SUCCESS))
     except Exception:  # noqa: BLE001 - reuse is an offer; a library hiccup must not fail the step
         return []
-    out = []
-    for rec in similar:
-        if not _usable(rec):
+    ranked: list[Any] = []
+    for rank in range(max((len(x) for x in lists), default=0)):  # each step's nearest, then the next nearest...
+        ranked += [x[rank] for x in lists if rank < len(x)]
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for rec in ranked:
+        if rec.name in seen or not _usable(rec):
             continue
+        seen.add(rec.name)
         out.append({"name": rec.name, "does": rec.goal.summary if rec.goal else rec.description,
                     "action": rec.goal.action, "conditions": goal_conditions(rec.goal),
                     "objects": [{"name": o.name, "category": o.category} for o in rec.goal.objects],
@@ -136,4 +160,4 @@ def reused_names(plan: dict[str, Any] | SkillPlan) -> list[str]:
             if isinstance(s, dict) and s.get("learner") == "skill"]
 
 
-__all__ = ["MAX_REUSABLE", "goal_conditions", "resolve_plan", "reusable_skills", "reused_names", "skill_names_used"]
+__all__ = ["MAX_REUSABLE", "goal_conditions", "resolve_plan", "step_queries", "reusable_skills", "reused_names", "skill_names_used"]

@@ -84,3 +84,23 @@ def test_the_graph_resolves_reuse_before_the_code_check_and_sends_problems_back(
     update = check_code({"candidates": [good, bad], "scene": OTHER_SCENE, "task_id": "t1"}, deps)
     assert [e["candidate"] for e in update["code_errors"]] == [1] and update["code_repairs"] == 1
     assert "top_cube" in update["code_errors"][0]["message"]
+
+
+def test_a_multi_step_instruction_is_looked_up_step_by_step() -> None:
+    """Looked up whole, a long instruction finds other long tasks worded like it before the one-step skills
+    that do its steps; each step's nearest skill comes first."""
+    from types import SimpleNamespace
+
+    from roboskill.agents.reuse import step_queries
+
+    assert step_queries("Open the top drawer, then push the puck 10 cm left, and finally press the button.") == [
+        "Open the top drawer", "push the puck 10 cm left", "press the button"]
+    assert step_queries("Put the cube on the plate.") == []
+    asked: list[tuple[str, int]] = []
+
+    def similar_successful(query: str, k: int, min_success_rate: float) -> list:
+        asked.append((query, k))
+        return []
+
+    reusable_skills(SimpleNamespace(similar_successful=similar_successful), "Open the drawer, then press the button.")
+    assert [q for q, _ in asked] == ["Open the drawer", "press the button", "Open the drawer, then press the button."]
