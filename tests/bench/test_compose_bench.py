@@ -72,8 +72,8 @@ def test_figures_follow_from_the_measurements() -> None:
 
 @pytest.mark.slow
 def test_bench_compose_smoke_through_the_cli(tmp_path: Path) -> None:
-    """Every part of the bench at its smallest (one long task, its three parts, a two-task loop): ~2-3 minutes on
-    2 cores, hence slow."""
+    """Every part of the bench at its smallest (one long task, its three parts, a two-task loop): 75 s on 2 idle
+    cores, about 3 minutes on busy ones, hence slow."""
     from roboskill.cli.main import app
 
     out, md = tmp_path / "bench_out", tmp_path / "BENCHMARKS.md"
