@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import glob
 import json
-import os
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from roboskill.bench.home import roboskill_home
 from roboskill.bench.results import BenchResult, Metric, Table, rules_text
 
 TARGET_SPEEDUP = 5.0
@@ -98,23 +98,6 @@ def rules(params: Params, accept: float) -> str:
 
 
 # ------------------------------------------------------------------------------------------ running
-class _Home:
-    """ROBOSKILL_HOME pointed at `home` for the duration (the library, URDF cache and runs live there)."""
-
-    def __init__(self, home: Path) -> None:
-        self.home, self.old = str(home), None
-
-    def __enter__(self) -> None:
-        self.old = os.environ.get("ROBOSKILL_HOME")
-        os.environ["ROBOSKILL_HOME"] = self.home
-
-    def __exit__(self, *exc: object) -> None:
-        if self.old is None:
-            os.environ.pop("ROBOSKILL_HOME", None)
-        else:
-            os.environ["ROBOSKILL_HOME"] = self.old
-
-
 def _settings(home: Path, seed: int, *, max_tasks: int, train_budget_s: float, eval_episodes: int, candidates: int,
               iterations: int) -> Any:
     from roboskill.config import BudgetSettings, LLMSettings, Settings
@@ -159,7 +142,7 @@ def learn(instruction: str, settings: Any) -> LearnOutcome:
     from roboskill.agents.runner import open_run
     from roboskill.memory import SkillLibrary
 
-    with _Home(settings.home):
+    with roboskill_home(settings.home):
         t0 = time.perf_counter()
         with open_run(settings, mode="learn") as run:
             outcome = run.start(given_task=instruction)
@@ -223,7 +206,7 @@ def run_compose_loop(params: Params, seed: int, work: Path) -> dict[str, Any]:
         elif node in ("accept", "give_up"):
             events.append({"t": now, "event": node})
 
-    with _Home(settings.home):
+    with roboskill_home(settings.home):
         t0[0] = time.perf_counter()
         with open_run(settings, mode="run", on_update=on_update) as run:
             outcome = run.start()

@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from roboskill.bench.home import roboskill_home
 from roboskill.bench.results import BenchResult, Metric, Table
 
 #: Independent success rate a skill needs to count as verified.
@@ -171,7 +172,7 @@ def accepted_skill(home: Path) -> Any | None:
     library_dir = Settings(home=home).library_dir
     if not library_dir.exists():
         return None
-    with _home_env(home):
+    with roboskill_home(home):
         lib = SkillLibrary(library_dir)
         try:
             skills = lib.list()
@@ -186,25 +187,8 @@ def replay_with_verify(record: Any, seeds: list[int], on_end: Callable[[Any, int
     """Replay through `roboskill.tools.verify.replay_skill` (fresh starts; on_end gets the live env)."""
     from roboskill.tools.verify import replay_skill
 
-    with _home_env(home):
+    with roboskill_home(home):
         return list(replay_skill(record, seeds, on_end=on_end))
-
-
-class _home_env:
-    """Point ROBOSKILL_HOME at `home` for the duration (replays read artefacts and the URDF cache there)."""
-
-    def __init__(self, home: Path) -> None:
-        self.home, self.old = str(home), None
-
-    def __enter__(self) -> None:
-        self.old = os.environ.get("ROBOSKILL_HOME")
-        os.environ["ROBOSKILL_HOME"] = self.home
-
-    def __exit__(self, *exc: object) -> None:
-        if self.old is None:
-            os.environ.pop("ROBOSKILL_HOME", None)
-        else:
-            os.environ["ROBOSKILL_HOME"] = self.old
 
 
 # ------------------------------------------------------------------------------------- judging

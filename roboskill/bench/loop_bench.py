@@ -17,13 +17,13 @@ randomised evaluation starts (full setting), point estimate >= `budgets.accept_s
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from roboskill.bench.home import roboskill_home
 from roboskill.bench.results import BenchResult, Metric, Table, rules_text
 
 SIM_NODES = frozenset({"train", "validate_scene", "check_code"})
@@ -101,9 +101,7 @@ def run_loop(n_tasks: int, seed: int, train_budget_s: float, eval_episodes: int,
             budgets=BudgetSettings(max_tasks=n_tasks, train_budget_s=train_budget_s, eval_episodes=eval_episodes,
                                    candidates_per_iteration=candidates, max_iterations_per_task=iterations),
         )
-        old_home = os.environ.get("ROBOSKILL_HOME")
-        os.environ["ROBOSKILL_HOME"] = str(home)
-        try:
+        with roboskill_home(home):
             t0 = time.perf_counter()
             with open_run(settings, mode="run", on_update=on_update) as run:
                 last[0] = time.perf_counter()
@@ -112,11 +110,6 @@ def run_loop(n_tasks: int, seed: int, train_budget_s: float, eval_episodes: int,
                 wall = time.perf_counter() - t0
                 values = outcome.values
                 tool_s = _span_work_seconds(run.run_dir / "traces.sqlite")
-        finally:
-            if old_home is None:
-                os.environ.pop("ROBOSKILL_HOME", None)
-            else:
-                os.environ["ROBOSKILL_HOME"] = old_home
     learned = list(values.get("learned") or [])
     failed = list(values.get("failed") or [])
     return {"wall_s": wall, "setup_s": setup_s, "status": outcome.status, "learned": learned, "failed": failed,
