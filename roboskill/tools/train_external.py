@@ -233,6 +233,30 @@ def _video(out: Path, frames: list[np.ndarray]) -> dict[str, str]:
     return arts
 
 
+def frame_recorder(frames: list[np.ndarray], artefacts: dict[str, str]) -> Callable[[Any], None]:
+    """A per-step hook that keeps every VIDEO_EVERY-th rendered RGB frame in `frames`. A render failure (no GL
+    context) stops the filming for good and is noted as `artefacts["video_error"]`: no video, same verdict."""
+    count = [0]
+
+    def hook(env: Any) -> None:
+        if count[0] < 0:
+            return
+        if count[0] % VIDEO_EVERY == 0:
+            try:
+                frame = env.render()
+            except Exception as exc:  # noqa: BLE001 - no GL context: no video, same verdict
+                from roboskill.sim.external import one_line_reason
+
+                count[0] = -1
+                artefacts["video_error"] = one_line_reason(exc)
+                return
+            if frame is not None:
+                frames.append(np.asarray(frame)[..., :3].astype(np.uint8))
+        count[0] += 1
+
+    return hook
+
+
 def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_dir: str | Path, *,
                              budget_s: float = 60.0, seed: int = 0, n_eval_episodes: int = 20, video: bool = True,
                              trajopt: dict[str, Any] | None = None, eval_budget_s: float | None = None,
@@ -303,19 +327,7 @@ def train_external_inprocess(env_id: str, plan: SkillPlan | dict[str, Any], out_
             # evaluation: fresh seeded episodes, each with a sample budget (never seconds: load cannot move a verdict)
             eval_samples = eval_sample_budget(cfg, budget_s, eval_budget_s, n_eval_episodes)
             for e, eval_seed in enumerate(evaluation_seeds(seed, n_eval_episodes)):
-                hook = None
-                if video and e == 0:
-                    def hook(env: Any, _count: list[int] = [0]) -> None:  # noqa: B006 - a per-episode frame counter
-                        if _count[0] % VIDEO_EVERY == 0 and _count[0] >= 0:
-                            try:
-                                frame = env.render()
-                            except Exception as exc:  # noqa: BLE001 - no GL context: no video, same verdict
-                                _count[0] = -10**9
-                                artefacts["video_error"] = one_line_reason(exc)
-                                return
-                            if frame is not None:
-                                frames.append(np.asarray(frame)[..., :3].astype(np.uint8))
-                        _count[0] += 1
+                hook = frame_recorder(frames, artefacts) if video and e == 0 else None
                 ep, n = run_episode(envs, plan, eval_seed, cfg, float("inf"), rng, hook, max_samples=eval_samples)
                 sim_steps += n
                 evaluated.append(ep)
@@ -382,19 +394,8 @@ def _train_rl(env_id: str, plan: SkillPlan, budget_s: float, seed: int, n_eval: 
         train_time = time.monotonic() - t0
         emit({"event": "external_rl", **info})
 
-        def hook(e: Any, _count: list[int] = [0]) -> None:  # noqa: B006 - a per-episode frame counter
-            if _count[0] % VIDEO_EVERY == 0 and _count[0] >= 0:
-                try:
-                    frame = e.render()
-                except Exception as exc:  # noqa: BLE001 - no GL context: no video, same verdict
-                    _count[0] = -10**9
-                    artefacts["video_error"] = one_line_reason(exc)
-                    return
-                if frame is not None:
-                    frames.append(np.asarray(frame)[..., :3].astype(np.uint8))
-            _count[0] += 1
-
-        evaluated = evaluate_rl(model, env, evaluation_seeds(seed, n_eval), hook if video else None)
+        hook = frame_recorder(frames, artefacts) if video else None
+        evaluated = evaluate_rl(model, env, evaluation_seeds(seed, n_eval), hook)
     finally:
         env.close()
     rate = float(np.mean([e.success for e in evaluated])) if evaluated else 0.0

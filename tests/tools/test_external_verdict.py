@@ -88,3 +88,31 @@ def test_evaluation_budget_is_samples_and_does_not_depend_on_time() -> None:
         run_episode([env], _plan(), 1, cfg, deadline, np.random.default_rng(0), max_samples=96)
         runs.append(env.steps)
     assert runs[0] == runs[1] and runs[0] > 6  # it planned (rollouts were simulated) both times
+
+
+def test_frame_recorder_keeps_every_nth_frame_and_stops_for_good_when_rendering_fails() -> None:
+    import numpy as np
+
+    from roboskill.tools.train_external import VIDEO_EVERY, frame_recorder
+
+    class Env:
+        def __init__(self, fail: bool = False) -> None:
+            self.fail, self.calls = fail, 0
+
+        def render(self) -> np.ndarray:
+            self.calls += 1
+            if self.fail:
+                raise RuntimeError("no GL context\nwith a long traceback")
+            return np.zeros((4, 4, 4), dtype=np.uint8)
+
+    frames: list = []
+    artefacts: dict = {}
+    hook, env = frame_recorder(frames, artefacts), Env()
+    for _ in range(10 * VIDEO_EVERY):
+        hook(env)
+    assert len(frames) == 10 and frames[0].shape == (4, 4, 3) and artefacts == {}
+    frames, artefacts = [], {}
+    hook, broken = frame_recorder(frames, artefacts), Env(fail=True)
+    for _ in range(10 * VIDEO_EVERY):
+        hook(broken)
+    assert frames == [] and broken.calls == 1 and "\n" not in artefacts["video_error"]
