@@ -20,20 +20,19 @@ here wrote. Three pieces make that work:
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import importlib
 import math
 import os
 import re
-import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
+from roboskill.sim.quiet import quiet_c_stdout
 from roboskill.sim.state import StateError
 
 _ENV_ID_RE = re.compile(r"^(?P<module>[A-Za-z_][\w.]*):(?P<env>[\w\-/.:]+)(?:\?(?P<query>.*))?$")
@@ -149,31 +148,13 @@ def _bad_kwarg_hint(module: str, kwargs: dict[str, Any]) -> str:
     return "; ".join(hints)
 
 
-@contextlib.contextmanager
-def _quiet_c_stdout() -> Iterator[None]:
-    """Silence C-level stdout (PyBullet prints its connection options as `argv[..]=` lines)."""
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError, AttributeError):  # no real fd 1 (e.g. captured): nothing to silence
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def check_env_id(env_id: str) -> None:
     """What can be checked without making the env: the id's form, its module, its registration, keyword
     values with a catalogue (Meta-World's env_name). ExternalEnvError with a one-line reason; `learn --env`
     calls it before a run starts so a typo fails at once, with the valid names."""
     module, name, kwargs = parse_env_spec(env_id)
     try:
-        with _quiet_c_stdout(), warnings.catch_warnings():
+        with quiet_c_stdout(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             importlib.import_module(module)
     except ImportError as exc:
@@ -205,7 +186,7 @@ def make_external_env(env_id: str, **make_kwargs: Any) -> gym.Env:
     if hint:
         raise ExternalEnvError(f"cannot make {name}: {hint}")
     try:
-        with _quiet_c_stdout(), warnings.catch_warnings():
+        with quiet_c_stdout(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             env = gym.make(name, **kwargs)
     except TypeError:

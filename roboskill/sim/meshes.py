@@ -13,14 +13,13 @@ body collides with the union of the convex parts; the original mesh stays the vi
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import struct
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+
+from roboskill.sim.quiet import quiet_c_stdout
 
 MESH_SUFFIXES = (".obj", ".stl")
 #: Largest mesh file read (bytes), and largest vertex count parsed.
@@ -208,23 +207,6 @@ def visual_mesh(info: MeshInfo) -> Path:
     return out
 
 
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError):  # no real stdout (captured): nothing to silence
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def collision_mesh(info: MeshInfo) -> Path:
     """The V-HACD convex decomposition of the mesh (an OBJ of convex parts), computed once per file content."""
     import pybullet as p
@@ -234,7 +216,7 @@ def collision_mesh(info: MeshInfo) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.obj")
         log = out.with_name(f".{out.name}.{os.getpid()}.log")
-        with _quiet_stdout():  # V-HACD prints its progress from C
+        with quiet_c_stdout():  # V-HACD prints its progress from C
             p.vhacd(str(visual_mesh(info)), str(tmp), str(log), resolution=VHACD_RESOLUTION, maxNumVerticesPerCH=64)
         log.unlink(missing_ok=True)
         if not tmp.exists() or tmp.stat().st_size == 0:
