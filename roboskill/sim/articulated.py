@@ -518,6 +518,21 @@ def cache_dir() -> Path:
     return home_dir() / "cache" / "urdf"
 
 
+def cached_urdf(prefix: str, text: str, *, directory: Path | None = None, digest_source: str | None = None) -> Path:
+    """`<prefix>_<digest>.urdf` in the URDF cache holding `text`, written once and atomically (temp file, then
+    rename), so concurrent builders of the same object never read a half-written file. The digest is of
+    `digest_source` (default: the text itself)."""
+    digest = hashlib.sha1((text if digest_source is None else digest_source).encode()).hexdigest()[:16]
+    out_dir = directory or cache_dir()
+    path = out_dir / f"{prefix}_{digest}.urdf"
+    if not path.exists():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    return path
+
+
 def generate(kind: str, params: dict[str, Any] | None = None, *, directory: Path | None = None) -> GeneratedAsset:
     """Generate (or reuse from the cache) the URDF of an articulated object and return its metadata."""
     pr = resolve_params(kind, params)
@@ -527,15 +542,8 @@ def generate(kind: str, params: dict[str, Any] | None = None, *, directory: Path
 
         return compile_spec(PRESETS[kind].build(pr), params=pr, directory=directory)
     text, asset = GENERATORS[kind].func(pr)
-    digest = hashlib.sha1((kind + json.dumps(pr, sort_keys=True) + text).encode()).hexdigest()[:16]
-    out_dir = directory or cache_dir()
-    path = out_dir / f"{kind}_{digest}.urdf"
-    if not path.exists():
-        out_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    asset.urdf_path = path
+    asset.urdf_path = cached_urdf(kind, text, directory=directory,
+                                  digest_source=kind + json.dumps(pr, sort_keys=True) + text)
     return asset
 
 

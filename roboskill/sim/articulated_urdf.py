@@ -11,14 +11,12 @@ URDF text into the same cache as the generators (`<category>_<sha1>.urdf`, atomi
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 
-from roboskill.sim.articulated import Container, GeneratedAsset, JointInfo, cache_dir
+from roboskill.sim.articulated import Container, GeneratedAsset, JointInfo, cached_urdf
 from roboskill.sim.articulated_spec import (FACINGS, ArticulatedSpec, Handle, Part, Shape, color_rgba,
                                             resolve_mesh_path)
 
@@ -273,15 +271,7 @@ def joint_infos(spec: ArticulatedSpec) -> list[JointInfo]:
 
 def compile_spec(spec: ArticulatedSpec, *, params: dict | None = None, directory: Path | None = None) -> GeneratedAsset:
     """Write (or reuse) the URDF of `spec` in the cache and describe it for the builder."""
-    text = to_urdf(spec)
-    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
-    out_dir = directory or cache_dir()
-    path = out_dir / f"{spec.category}_{digest}.urdf"
-    if not path.exists():
-        out_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+    path = cached_urdf(spec.category, to_urdf(spec), directory=directory)
     root = spec.root.name
     links = [q.name for q in _tree_order(spec) if q.name != root] + [h.link_name for h in spec.handles] + \
         [s.name for s in spec.sites]

@@ -19,9 +19,7 @@ handles and the "front" towards -x, i.e. the robot at yaw 0.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +27,7 @@ from typing import Any, Callable, Literal
 
 import numpy as np
 
-from roboskill.sim.articulated import cache_dir
+from roboskill.sim.articulated import cached_urdf
 
 Vec3 = tuple[float, float, float]
 RGBA = tuple[float, float, float, float]
@@ -248,14 +246,7 @@ def urdf_path(name: str, params: dict[str, Any] | None = None, scale: float = 1.
     t = types()[name]
     d = design(name, params, scale)
     text = to_urdf(name, d, t.density, tuple(color or t.color))  # type: ignore[arg-type]
-    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
-    path = cache_dir() / f"composite_{name}_{digest}.urdf"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    return path, d
+    return cached_urdf(f"composite_{name}", text), d
 
 
 def create_body(name: str, params: dict[str, Any] | None = None, *, client: int, scale: float = 1.0,
