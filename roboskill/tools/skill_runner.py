@@ -109,7 +109,7 @@ def run_skill(record: Any, *, scene: Any = None, bindings: dict[str, str] | None
     skill has no goal, its artefacts are missing or the scene lacks what it acts on.
     """
     from roboskill.sim.goals import wilson_interval
-    from roboskill.tools.evaluate import run_episode
+    from roboskill.tools.evaluate import run_episode, verification_seeds
     from roboskill.tools.runtime import make_plan_env
     from roboskill.tools.skill_loader import SkillLoadError, build_skills
     from roboskill.tools.skills import PolicySkill
@@ -148,7 +148,7 @@ def run_skill(record: Any, *, scene: Any = None, bindings: dict[str, str] | None
             for s in skills:
                 if isinstance(s, PolicySkill):
                     s.obs_fn = adapter
-        seeds = fresh_seeds(record, episodes, seed) if own else _verification_seeds(episodes, seed)
+        seeds = fresh_seeds(record, episodes, seed) if own else verification_seeds(episodes, seed)
         outcomes: list[EpisodeOutcome] = []
         video_path: str | None = None
         for i, s in enumerate(seeds):
@@ -216,12 +216,6 @@ def run_skill_isolated(record: Any, *, scene: Any = None, bindings: dict[str, st
 def _skill_objects(record: Any) -> set[str]:
     names = {o.name for o in record.scene.objects}
     return names | {n.partition(".")[0] for n in plan_names(record.plan)}
-
-
-def _verification_seeds(n: int, base: int) -> list[int]:
-    from roboskill.tools.evaluate import verification_seeds
-
-    return verification_seeds(n, base)
 
 
 def _recorder(env: Any, video: str | Path) -> Any:
